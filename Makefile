@@ -1,0 +1,56 @@
+# The two commands of the README:
+#   make run    install, migrate, load the demo data and serve http://127.0.0.1:8000
+#   make check  install and run every check: ruff, mypy, migrations, pytest
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.8
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export UV_PYTHON_DOWNLOADS := never
+export UV_LINK_MODE := copy
+
+.PHONY: run check install install-dev lint typecheck migrations-check test serve demo-code messages clean
+
+$(BIN)/uv:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+install: $(BIN)/uv
+	$(BIN)/uv sync --frozen --inexact --no-dev --quiet
+
+install-dev: $(BIN)/uv
+	$(BIN)/uv sync --frozen --inexact --quiet
+
+run: install
+	$(BIN)/python manage.py migrate --noinput -v0
+	$(BIN)/python manage.py collectstatic --noinput -v0
+	LIBRERY_DEMO=True $(BIN)/python manage.py load_demo
+	@echo "The Librery runs on http://$(HOST):$(PORT)/ (Ctrl-C stops it)."
+	LIBRERY_DEMO=True $(BIN)/gunicorn librery.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile - --log-level warning
+
+demo-code: install
+	@$(BIN)/python manage.py demo_totp
+
+check: install-dev lint typecheck migrations-check test
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck:
+	$(BIN)/mypy .
+
+migrations-check:
+	DJANGO_SETTINGS_MODULE=librery.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
+
+test:
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Regenerate the French catalogue after changing strings (needs GNU gettext).
+messages: install-dev
+	$(BIN)/python manage.py makemessages --locale fr --ignore '.venv/*' --ignore 'var/*' --no-obsolete
+	$(BIN)/python manage.py compilemessages --locale fr --ignore '.venv/*'
+
+clean:
+	rm -rf $(VENV) var/static .mypy_cache .ruff_cache .pytest_cache

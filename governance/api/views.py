@@ -1,0 +1,1 @@
+"""governance API: views."""

@@ -1,0 +1,9 @@
+"""The REST API's root: each app adds its routes here."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, URLResolver, include, path
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("projects/", include("projects.api.urls")),
+]

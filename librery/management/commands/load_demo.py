@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from librery import demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo data (SILL 2020 catalogue, fictional contributors, demo users). Idempotent."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        users = demo.demo_load()
+        self.stdout.write("")
+        self.stdout.write("Demo data loaded. Projects: SILL 2020, DINUM, Licence Ouverte 2.0.")
+        self.stdout.write("Demo users (fictional) — email / password:")
+        for user in users:
+            self.stdout.write(f"  {user.role:<14} {user.email:<32} {user.password}")
+        self.stdout.write(
+            "  The administrator has two-factor authentication: "
+            "`make demo-code` (or `manage.py demo_totp`) prints the current code."
+        )
+        self.stdout.write("")

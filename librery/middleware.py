@@ -1,0 +1,87 @@
+"""Project-wide middleware: a structured request log, and MFA for staff."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+logger = logging.getLogger("librery.request")
+
+# What a staff member without MFA may still reach: setting MFA up, and leaving.
+MFA_SETUP_URL_NAMES = (
+    "mfa_index",
+    "mfa_activate_totp",
+    "mfa_reauthenticate",
+    "mfa_generate_recovery_codes",
+    "mfa_view_recovery_codes",
+    "mfa_download_recovery_codes",
+    "account_logout",
+    "account_reauthenticate",
+    "set_language",
+    "healthz",
+)
+
+
+class RequestLogMiddleware:
+    """One JSON log line a request: method, path, status, duration, user id."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        logger.info(
+            "http.request",
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                "user_id": user.pk if user is not None and user.is_authenticated else None,
+            },
+        )
+        return response
+
+
+class StaffMFARequiredMiddleware:
+    """Staff (administrators) must have TOTP set up before they can do anything
+    else: every other page sends them to the MFA set-up page."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self._allowed: frozenset[str] | None = None
+
+    def allowed_paths(self) -> frozenset[str]:
+        if self._allowed is None:
+            self._allowed = frozenset(reverse(name) for name in MFA_SETUP_URL_NAMES)
+        return self._allowed
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and user.is_staff
+            and not request.path.startswith("/static/")
+            and request.path not in self.allowed_paths()
+        ):
+            from allauth.mfa.utils import is_mfa_enabled  # noqa: PLC0415 -- needs apps ready
+
+            if not is_mfa_enabled(user, types=["totp"]):
+                messages.warning(
+                    request,
+                    _(
+                        "Administrators must protect their account with two-factor "
+                        "authentication before going further."
+                    ),
+                )
+                return HttpResponseRedirect(reverse("mfa_activate_totp"))
+        return self.get_response(request)

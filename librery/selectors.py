@@ -1,0 +1,65 @@
+"""Reads of the shared plumbing: the health of the platform's dependencies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db import connection
+
+from librery.models import WorkerHeartbeat
+
+
+@dataclass(frozen=True)
+class Health:
+    database: str
+    database_vendor: str
+    broker: str
+    broker_kind: str
+    worker_last_seen_at: datetime | None
+
+    @property
+    def ok(self) -> bool:
+        return self.database == "ok" and self.broker in {"ok", "eager"}
+
+
+def database_status() -> str:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # noqa: BLE001 -- any failure is reported, not raised
+        return f"error: {type(exc).__name__}"
+    return "ok"
+
+
+def broker_status() -> str:
+    if settings.CELERY_TASK_ALWAYS_EAGER or settings.CELERY_BROKER_URL == "memory://":
+        return "eager"
+    from librery.celery import app  # noqa: PLC0415 -- only when a broker is configured
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+    except Exception as exc:  # noqa: BLE001 -- any failure is reported, not raised
+        return f"error: {type(exc).__name__}"
+    return "ok"
+
+
+def health() -> Health:
+    db = database_status()
+    last_seen = None
+    if db == "ok":
+        last_seen = (
+            WorkerHeartbeat.objects.order_by("-last_seen_at")
+            .values_list("last_seen_at", flat=True)
+            .first()
+        )
+    return Health(
+        database=db,
+        database_vendor=connection.vendor,
+        broker=broker_status(),
+        broker_kind="redis" if settings.REDIS_URL else "in-process (eager)",
+        worker_last_seen_at=last_seen,
+    )

@@ -1,0 +1,26 @@
+"""Test settings: base plus what makes tests fast and hermetic. The database
+and Redis come from the environment (CI points them at real servers)."""
+
+from librery.settings.base import *  # noqa: F403
+from librery.settings.base import BASE_DIR, DATABASES, REDIS_URL
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Tests call services directly; the queue is tested with a real worker on Redis.
+CELERY_TASK_ALWAYS_EAGER = False
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["NAME"] = BASE_DIR / "var" / "test.sqlite3"
+    DATABASES["default"]["TEST"] = {"NAME": None}
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"null": {"class": "logging.NullHandler"}},
+    "root": {"handlers": ["null"], "level": "WARNING"},
+}

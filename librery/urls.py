@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from allauth.account.decorators import secure_admin_login
+from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import URLPattern, URLResolver, include, path
+from django.views.i18n import JavaScriptCatalog
+from drf_spectacular.views import SpectacularAPIView
+
+from librery import views
+
+# The admin login is allauth's (rate limited, MFA), never a side door.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
+admin.site.site_header = "The Librery"
+admin.site.site_title = "The Librery"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("healthz", views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include("librery.api_router")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+]
+
+urlpatterns += i18n_patterns(
+    path("", views.home, name="home"),
+    path("accounts/", include("allauth.urls")),
+    path("contribute/", include("contributors.urls")),
+    path("projects/", include("projects.urls")),
+    path("governance/", include("governance.urls")),
+    path("transparency/", include("allocation.urls")),
+    path("admin/", admin.site.urls),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    prefix_default_language=False,
+)
+
+handler400 = views.error_400
+handler403 = views.error_403
+handler404 = views.error_404
+handler500 = views.error_500
+
+if settings.DEBUG:  # pragma: no cover
+    from django.conf.urls.static import static  # noqa: PLC0415 -- development only
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,18 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ProjectStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    ADMITTED = "admitted", _("Admitted")
+    SUSPENDED = "suspended", _("Suspended")
+    ARCHIVED = "archived", _("Archived")
+
+
+# Only these may receive earmarks and pool money.
+FUNDABLE_STATUSES = frozenset({ProjectStatus.ADMITTED})
+
+
+class MaintainerRole(models.TextChoices):
+    OWNER = "owner", _("Owner")
+    MAINTAINER = "maintainer", _("Maintainer")

@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from projects import views
+
+app_name = "projects"
+urlpatterns = [
+    path("", views.project_index, name="list"),
+    path("<slug:slug>/", views.project_detail, name="detail"),
+]
