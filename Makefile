@@ -44,6 +44,8 @@ typecheck:
 migrations-check:
 	DJANGO_SETTINGS_MODULE=librery.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 
+PYTEST_ARGS ?= -n auto --dist loadfile
+
 test:
 	$(BIN)/pytest $(PYTEST_ARGS)
 

@@ -22,7 +22,7 @@ from projects.models import Maintainership, Project
 
 DEMO_EMAIL_DOMAIN = "demo.librery.test"
 # A fixed secret so that `manage.py demo_totp` can print the administrator's code.
-DEMO_TOTP_SECRET = "LIBRERYDEMOADMINTOTPSECRETXXXXXX"
+DEMO_TOTP_SECRET = "LIBRERYDEMOADMINTOTPSECRETXXXXXX"  # noqa: S105 -- public, demo only
 # SILL entries admitted in the demo, by their name in the SILL.
 ADMITTED_SILL_NAMES = (
     "LibreOffice",
@@ -85,7 +85,9 @@ def demo_load() -> list[DemoUser]:
         TOTP.activate(admin, DEMO_TOTP_SECRET)
         RecoveryCodes.activate(admin)
 
-    for project in Project.objects.filter(source=project_services.SILL_SOURCE, name__in=ADMITTED_SILL_NAMES):
+    for project in Project.objects.filter(
+        source=project_services.SILL_SOURCE, name__in=ADMITTED_SILL_NAMES
+    ):
         project_services.project_admit(project=project, actor=admin, reference=DEMO_DECISION)
 
     maintainer = _demo_user(maintainer_spec)

@@ -18,7 +18,7 @@ def log_action(
     return LogEntry.objects.create(
         action=action,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
-        object_type=obj._meta.label_lower,
+        object_type=obj._meta.label_lower,  # noqa: SLF001 -- Django's public API
         object_id=str(obj.pk),
         data=data or {},
     )

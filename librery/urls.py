@@ -40,6 +40,6 @@ handler404 = views.error_404
 handler500 = views.error_500
 
 if settings.DEBUG:  # pragma: no cover
-    from django.conf.urls.static import static  # noqa: PLC0415 -- development only
+    from django.conf.urls.static import static
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -20,7 +20,7 @@ SILL_REQUIRED_COLUMNS = frozenset({"ID", "nom", "fonction", "licence", "secteur"
 _LICENCE_SEPARATORS = re.compile(r"\s*(?:,|/|\bet\b)\s*")
 
 
-class ImportError_(Exception):  # noqa: N801 -- avoid shadowing the builtin ImportError
+class SillImportError(Exception):
     """The file cannot be imported; the message says why."""
 
 
@@ -50,10 +50,10 @@ def sill_import(*, path: Path = SILL_CSV) -> ImportResult:
             reader = csv.DictReader(handle)
             missing = SILL_REQUIRED_COLUMNS - set(reader.fieldnames or [])
             if missing:
-                raise ImportError_(f"missing columns: {', '.join(sorted(missing))}")
+                raise SillImportError(f"missing columns: {', '.join(sorted(missing))}")
             rows = list(reader)
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise ImportError_(str(exc)) from exc
+        raise SillImportError(str(exc)) from exc
 
     created = updated = unchanged = 0
     with transaction.atomic():
@@ -78,7 +78,9 @@ def sill_import(*, path: Path = SILL_CSV) -> ImportResult:
                     status=ProjectStatus.PROPOSED,
                     **values,
                 )
-                log_action(action="projects.project.imported", obj=project, data={"source": SILL_SOURCE})
+                log_action(
+                    action="projects.project.imported", obj=project, data={"source": SILL_SOURCE}
+                )
                 created += 1
             elif any(getattr(project, field) != value for field, value in values.items()):
                 for field, value in values.items():
@@ -100,6 +102,9 @@ def project_admit(*, project: Project, actor: object, reference: str) -> Project
         locked.status = ProjectStatus.ADMITTED
         locked.save(update_fields=["status", "updated_at"])
         log_action(
-            action="projects.project.admitted", obj=locked, actor=actor, data={"reference": reference}
+            action="projects.project.admitted",
+            obj=locked,
+            actor=actor,
+            data={"reference": reference},
         )
     return locked

@@ -4,6 +4,7 @@ developer's machine only by the environment (see the README's table)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import dj_database_url
@@ -100,6 +101,7 @@ TEMPLATES = [
 # --- Database --------------------------------------------------------------
 
 _database_url = env_url("DATABASE_URL", schemes={"postgres", "postgresql", "sqlite"})
+DATABASES: dict[str, dict[str, Any]]
 if _database_url is None:
     (BASE_DIR / "var").mkdir(exist_ok=True)
     DATABASES = {
@@ -110,7 +112,7 @@ if _database_url is None:
         }
     }
 else:
-    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+    DATABASES = {"default": dict(dj_database_url.parse(_database_url, conn_max_age=60))}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False

@@ -8,7 +8,9 @@ from librery import demo
 
 
 class Command(BaseCommand):
-    help = "Load the demo data (SILL 2020 catalogue, fictional contributors, demo users). Idempotent."
+    help = (
+        "Load the demo data (SILL 2020 catalogue, fictional contributors, demo users). Idempotent."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         users = demo.demo_load()

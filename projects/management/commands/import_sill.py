@@ -20,7 +20,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             result = services.sill_import(path=options["path"])
-        except services.ImportError_ as exc:
+        except services.SillImportError as exc:
             raise CommandError(f"Cannot import {options['path']}: {exc}") from exc
         self.stdout.write(
             f"SILL 2020 (source: DINUM, Licence Ouverte 2.0): {result.created} created, "

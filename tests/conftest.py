@@ -1,0 +1,172 @@
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.test import Client
+
+from contributors.models import User
+from governance.permissions import SEAT_HOLDERS_GROUP
+from tests import services
+from tests.factories import ContributorFactory, MaintainershipFactory, UserFactory
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    broker = "redis" if settings.REDIS_URL else "none (in-memory; queue tests skip)"
+    return [
+        f"librery: database vendor: {engine}; broker: {broker}; "
+        f"browser: {services.chromium_path() or 'none'}; "
+        f"services required: {services.REQUIRE_SERVICES}",
+    ]
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    for line in pytest_report_header(terminalreporter.config):
+        terminalreporter.write_line(line)
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> Iterator[None]:
+    """Rate limits and TOTP replay protection live in the cache: start clean."""
+    from django.core.cache import cache  # noqa: PLC0415 -- after Django is set up
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+# --- Personas -------------------------------------------------------------
+
+
+@pytest.fixture
+def anonymous() -> Client:
+    return Client()
+
+
+@pytest.fixture
+def contributor_user(db: None) -> User:
+    contributor = ContributorFactory.create(name="Alice Contributor")
+    assert contributor.user is not None
+    return contributor.user
+
+
+@pytest.fixture
+def maintainer_user(db: None) -> User:
+    return MaintainershipFactory.create(project__name="Bob's project").user
+
+
+@pytest.fixture
+def seat_holder_user(db: None) -> User:
+    user = UserFactory.create(display_name="Charlie Seat")
+    group, _ = Group.objects.get_or_create(name=SEAT_HOLDERS_GROUP)
+    user.groups.add(group)
+    return user
+
+
+@pytest.fixture
+def admin_totp_secret() -> str:
+    return str(generate_totp_secret())
+
+
+@pytest.fixture
+def administrator_user(db: None, admin_totp_secret: str) -> User:
+    user = UserFactory.create(display_name="Dana Admin", is_staff=True, is_superuser=True)
+    TOTP.activate(user, admin_totp_secret)
+    return user
+
+
+@pytest.fixture
+def outsider_user(db: None) -> User:
+    """Signed in, verified, and related to nothing: must see nothing private."""
+    return UserFactory.create(display_name="Eve Outsider")
+
+
+def _client_for(user: User) -> Client:
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+@pytest.fixture
+def contributor(contributor_user: User) -> Client:
+    return _client_for(contributor_user)
+
+
+@pytest.fixture
+def maintainer(maintainer_user: User) -> Client:
+    return _client_for(maintainer_user)
+
+
+@pytest.fixture
+def seat_holder(seat_holder_user: User) -> Client:
+    return _client_for(seat_holder_user)
+
+
+@pytest.fixture
+def administrator(administrator_user: User) -> Client:
+    assert Authenticator.objects.filter(user=administrator_user).exists()
+    return _client_for(administrator_user)
+
+
+@pytest.fixture
+def outsider(outsider_user: User) -> Client:
+    return _client_for(outsider_user)
+
+
+# --- Browser ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def _playwright_browser() -> Iterator[Any]:
+    path = services.chromium_path()
+    services.need(
+        path is not None, "no Chromium found (apt-get install chromium, or CHROMIUM_PATH)"
+    )
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 -- only for browser tests
+
+    # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls
+    # from such a thread unless told that this is on purpose (tests only).
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=path,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(_playwright_browser: Any, live_server: Any) -> Iterator[Any]:
+    """A fresh Chromium page; `page.base_url` is the live server's address."""
+    context = _playwright_browser.new_context(
+        base_url=live_server.url, viewport={"width": 1280, "height": 900}, locale="fr-FR"
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def screenshot_dir(tmp_path: Path) -> Path:
+    target = Path(os.environ.get("LIBRERY_SCREENSHOTS", tmp_path))
+    target.mkdir(parents=True, exist_ok=True)
+    return target

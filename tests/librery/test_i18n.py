@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import polib
+import pytest
+from django.test import Client
+
+from tests import services
+
+ROOT = Path(__file__).resolve().parents[2]
+FR_PO = ROOT / "locale" / "fr" / "LC_MESSAGES" / "django.po"
+FR_MO = FR_PO.with_suffix(".mo")
+
+
+@pytest.mark.django_db
+def test_french_is_the_default_language(anonymous: Client) -> None:
+    response = anonymous.get("/")
+    assert response.status_code == 200
+    assert response.headers["Content-Language"] == "fr"
+    assert '<html lang="fr">' in response.text
+    assert "Financer les communs logiciels, ensemble" in response.text
+
+
+@pytest.mark.django_db
+def test_english_under_its_prefix(anonymous: Client) -> None:
+    response = anonymous.get("/en/")
+    assert response.headers["Content-Language"] == "en"
+    assert "Fund the software commons, together" in response.text
+
+
+@pytest.mark.django_db
+def test_language_switcher_redirects_to_the_translated_page(anonymous: Client) -> None:
+    response = anonymous.post("/i18n/setlang/", {"language": "en", "next": "/projects/"})
+    assert response.status_code == 302
+    assert response["Location"] == "/en/projects/"
+    back = anonymous.post("/i18n/setlang/", {"language": "fr", "next": "/en/projects/"})
+    assert back["Location"] == "/projects/"
+
+
+def test_french_catalogue_is_complete() -> None:
+    catalogue = polib.pofile(str(FR_PO))
+    untranslated = [e.msgid for e in catalogue.untranslated_entries()]
+    fuzzy = [e.msgid for e in catalogue.fuzzy_entries()]
+    assert untranslated == []
+    assert fuzzy == []
+    assert len(catalogue.translated_entries()) > 100
+
+
+def test_committed_mo_matches_the_po() -> None:
+    po = {
+        (e.msgctxt, e.msgid): (e.msgstr, e.msgstr_plural)
+        for e in polib.pofile(str(FR_PO)).translated_entries()
+    }
+    mo = {(e.msgctxt, e.msgid): (e.msgstr, e.msgstr_plural) for e in polib.mofile(str(FR_MO))}
+    assert {k: v for k, v in mo.items() if k[1]} == po
+
+
+def test_every_string_of_the_code_is_in_the_catalogue(tmp_path: Path) -> None:
+    """Run Django's makemessages on a copy of the project: no new string may appear."""
+    services.need(
+        services.gettext_available(), "GNU gettext is not installed (apt-get install gettext)"
+    )
+    copy = tmp_path / "project"
+    shutil.copytree(
+        ROOT,
+        copy,
+        ignore=shutil.ignore_patterns(
+            ".venv", "var", ".git", "*_cache", "node_modules", "__pycache__"
+        ),
+    )
+    subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "makemessages",
+            "--locale",
+            "fr",
+            "--no-obsolete",
+            "--ignore",
+            "tests/*",
+        ],
+        cwd=copy,
+        check=True,
+        capture_output=True,
+        timeout=300,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "librery.settings.base"},
+    )
+    known = {(e.msgctxt, e.msgid) for e in polib.pofile(str(FR_PO)) if not e.obsolete}
+    fresh = polib.pofile(str(copy / "locale" / "fr" / "LC_MESSAGES" / "django.po"))
+    found = {(e.msgctxt, e.msgid) for e in fresh if not e.obsolete}
+    assert sorted(found - known, key=str) == []

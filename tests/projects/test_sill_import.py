@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from librery.models import LogEntry
+from projects import services
+from projects.enums import ProjectStatus
+from projects.models import Project
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db]
+SHARED_SILL = Path(__file__).resolve().parents[3] / "shared" / "data" / "sill" / "sill-2020.csv"
+
+
+def test_import_creates_proposed_projects_from_the_real_catalogue() -> None:
+    result = services.sill_import()
+    assert result == services.ImportResult(created=225, updated=0, unchanged=0)
+    assert Project.objects.count() == 225
+    assert set(Project.objects.values_list("status", flat=True)) == {ProjectStatus.PROPOSED}
+    seven_zip = Project.objects.get(source="sill-2020", source_ref="1")
+    assert seven_zip.name == "7zip"
+    assert seven_zip.summary == "Compression"
+    assert seven_zip.licences == ["LGPL-2.0-only"]
+    assert seven_zip.tags == ["Données et contenu", "Compression décompression"]
+    assert LogEntry.objects.filter(action="projects.project.imported").count() == 225
+
+
+def test_second_import_changes_nothing() -> None:
+    services.sill_import()
+    before = list(Project.objects.order_by("id").values())
+    assert services.sill_import() == services.ImportResult(created=0, updated=0, unchanged=225)
+    assert list(Project.objects.order_by("id").values()) == before
+
+
+def test_multi_licence_rows_are_split() -> None:
+    services.sill_import()
+    licences = {tuple(p.licences) for p in Project.objects.all()}
+    assert ("GPL-2.0", "LGPL-2", "MPL-1.1") in licences
+    assert ("MPL 2.0", "EPL 1.0") in licences
+
+
+def test_shipped_csv_is_the_shared_one() -> None:
+    if SHARED_SILL.exists():
+        assert services.SILL_CSV.read_bytes() == SHARED_SILL.read_bytes()
+    assert (
+        (services.SILL_CSV.parent / "SOURCE.md")
+        .read_text(encoding="utf-8")
+        .count("Licence Ouverte 2.0")
+    )
+
+
+def test_command_reports_counts(capsys: pytest.CaptureFixture[str]) -> None:
+    call_command("import_sill")
+    assert "225 created, 0 updated, 0 unchanged" in capsys.readouterr().out
+
+
+def test_bad_file_is_refused_and_changes_nothing(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("ID,nom\n1,Foo\n", encoding="utf-8")
+    with pytest.raises(
+        CommandError, match="missing columns: composant, fonction, licence, secteur"
+    ):
+        call_command("import_sill", str(bad))
+    with pytest.raises(CommandError, match="No such file"):
+        call_command("import_sill", str(tmp_path / "absent.csv"))
+    assert Project.objects.count() == 0
