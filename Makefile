@@ -51,7 +51,7 @@ test:
 
 # Regenerate the French catalogue after changing strings (needs GNU gettext).
 messages: install-dev
-	$(BIN)/python manage.py makemessages --locale fr --ignore '.venv/*' --ignore 'var/*' --no-obsolete
+	$(BIN)/python manage.py makemessages --locale fr --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --no-obsolete
 	$(BIN)/python manage.py compilemessages --locale fr --ignore '.venv/*'
 
 clean:

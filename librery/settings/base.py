@@ -93,6 +93,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "librery.context_processors.site",
+                "librery.context_processors.language_links",
             ],
         },
     },

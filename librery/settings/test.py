@@ -4,6 +4,10 @@ and Redis come from the environment (CI points them at real servers)."""
 from librery.settings.base import *  # noqa: F403
 from librery.settings.base import BASE_DIR, DATABASES, REDIS_URL
 
+# Each test clears the cache (rate limits, TOTP replay protection); a FLUSHDB on
+# the Redis shared with the broker would drop queued tasks, so tests keep the
+# cache in memory and use Redis as the broker only.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Tests call services directly; the queue is tested with a real worker on Redis.

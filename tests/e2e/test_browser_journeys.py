@@ -65,7 +65,7 @@ def test_staff_log_in_with_totp_and_switch_language(
 
     page.goto("/projects/")
     assert page.locator("h1").inner_text() == "Projets"
-    page.get_by_role("button", name="English").click()
+    page.get_by_role("link", name="English").click()
     page.wait_for_url("**/en/projects/")
     assert page.locator("h1").inner_text() == "Projects"
     assert page.locator("html").get_attribute("lang") == "en"

@@ -34,12 +34,22 @@ def test_english_under_its_prefix(anonymous: Client) -> None:
 
 
 @pytest.mark.django_db
-def test_language_switcher_redirects_to_the_translated_page(anonymous: Client) -> None:
-    response = anonymous.post("/i18n/setlang/", {"language": "en", "next": "/projects/"})
-    assert response.status_code == 302
-    assert response["Location"] == "/en/projects/"
-    back = anonymous.post("/i18n/setlang/", {"language": "fr", "next": "/en/projects/"})
-    assert back["Location"] == "/projects/"
+@pytest.mark.parametrize(
+    ("page", "french", "english"),
+    [
+        ("/projects/?q=map&status=admitted", "/projects/?q=map&amp;status=admitted",
+         "/en/projects/?q=map&amp;status=admitted"),
+        ("/en/governance/", "/governance/", "/en/governance/"),
+        ("/no-such-page/", "/no-such-page/", "/en/"),
+    ],
+)
+def test_language_switcher_links_to_the_same_page(
+    anonymous: Client, page: str, french: str, english: str
+) -> None:
+    html = anonymous.get(page).text
+    assert f'href="{french}" lang="fr"' in html
+    assert f'href="{english}" lang="en"' in html
+    assert html.count('aria-current="true">') >= 1
 
 
 def test_french_catalogue_is_complete() -> None:
