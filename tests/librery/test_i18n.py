@@ -37,8 +37,11 @@ def test_english_under_its_prefix(anonymous: Client) -> None:
 @pytest.mark.parametrize(
     ("page", "french", "english"),
     [
-        ("/projects/?q=map&status=admitted", "/projects/?q=map&amp;status=admitted",
-         "/en/projects/?q=map&amp;status=admitted"),
+        (
+            "/projects/?q=map&status=admitted",
+            "/projects/?q=map&amp;status=admitted",
+            "/en/projects/?q=map&amp;status=admitted",
+        ),
         ("/en/governance/", "/governance/", "/en/governance/"),
         ("/no-such-page/", "/no-such-page/", "/en/"),
     ],
