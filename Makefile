@@ -27,10 +27,10 @@ run: install
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	LIBRERY_DEMO=True $(BIN)/python manage.py load_demo
 	@echo "The Librery runs on http://$(HOST):$(PORT)/ (Ctrl-C stops it)."
-	LIBRERY_DEMO=True $(BIN)/gunicorn librery.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile - --log-level warning
+	LIBRERY_DEMO=True $(BIN)/gunicorn librery.wsgi --bind $(HOST):$(PORT) --workers 2 --log-level warning
 
 demo-code: install
-	@$(BIN)/python manage.py demo_totp
+	@LIBRERY_DEMO=True $(BIN)/python manage.py demo_totp
 
 check: install-dev lint typecheck migrations-check test
 

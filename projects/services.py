@@ -86,6 +86,11 @@ def sill_import(*, path: Path = SILL_CSV) -> ImportResult:
                 for field, value in values.items():
                     setattr(project, field, value)
                 project.save(update_fields=[*values, "updated_at"])
+                log_action(
+                    action="projects.project.updated_from_source",
+                    obj=project,
+                    data={"source": SILL_SOURCE, "fields": sorted(values)},
+                )
                 updated += 1
             else:
                 unchanged += 1

@@ -16,6 +16,7 @@ PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "librery.example.org",
     "SITE_URL": "https://librery.example.org",
     "SECURE_HSTS_SECONDS": "31536000",
+    "SECURE_HSTS_PRELOAD": "True",
     "SECURE_SSL_REDIRECT": "True",
     "BEHIND_TLS_PROXY": "True",
 }

@@ -34,6 +34,21 @@ def test_second_import_changes_nothing() -> None:
     assert list(Project.objects.order_by("id").values()) == before
 
 
+def test_changed_source_rows_are_updated_and_audited(tmp_path: Path) -> None:
+    services.sill_import()
+    changed = tmp_path / "sill.csv"
+    text = services.SILL_CSV.read_text(encoding="utf-8")
+    changed.write_text(
+        text.replace("1,7zip,Compression,", "1,7zip,Archivage,", 1), encoding="utf-8"
+    )
+    assert services.sill_import(path=changed) == services.ImportResult(
+        created=0, updated=1, unchanged=224
+    )
+    assert Project.objects.get(source_ref="1").summary == "Archivage"
+    entry = LogEntry.objects.get(action="projects.project.updated_from_source")
+    assert entry.object_id == str(Project.objects.get(source_ref="1").pk)
+
+
 def test_multi_licence_rows_are_split() -> None:
     services.sill_import()
     licences = {tuple(p.licences) for p in Project.objects.all()}

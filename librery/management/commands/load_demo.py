@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from librery import demo
 
@@ -13,6 +14,11 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.LIBRERY_DEMO:
+            raise CommandError(
+                "The demo data creates users whose passwords are public: "
+                "it loads only with LIBRERY_DEMO=True."
+            )
         users = demo.demo_load()
         self.stdout.write("")
         self.stdout.write("Demo data loaded. Projects: SILL 2020, DINUM, Licence Ouverte 2.0.")
