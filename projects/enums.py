@@ -16,3 +16,8 @@ FUNDABLE_STATUSES = frozenset({ProjectStatus.ADMITTED})
 class MaintainerRole(models.TextChoices):
     OWNER = "owner", _("Owner")
     MAINTAINER = "maintainer", _("Maintainer")
+
+
+class PayoutAccountStatus(models.TextChoices):
+    UNVERIFIED = "unverified", _("Awaiting verification")
+    VERIFIED = "verified", _("Verified")

@@ -2,9 +2,15 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from projects.enums import FUNDABLE_STATUSES, MaintainerRole, ProjectStatus
+from projects.enums import (
+    FUNDABLE_STATUSES,
+    MaintainerRole,
+    PayoutAccountStatus,
+    ProjectStatus,
+)
 
 
 class ProjectQuerySet(models.QuerySet["Project"]):
@@ -12,15 +18,56 @@ class ProjectQuerySet(models.QuerySet["Project"]):
         return self.filter(status__in=FUNDABLE_STATUSES)
 
 
+class FundingEntity(models.Model):
+    """Who publishes a funding.json manifest (its `entity`), and the manifest itself."""
+
+    manifest_url = models.URLField(_("manifest URL"), max_length=500, blank=True)
+    kind = models.CharField(_("type"), max_length=20)
+    role = models.CharField(_("role"), max_length=20)
+    name = models.CharField(_("name"), max_length=250)
+    email = models.EmailField(_("e-mail"), max_length=250)
+    description = models.TextField(_("description"), blank=True)
+    webpage_url = models.URLField(_("web page"), max_length=250, blank=True)
+    manifest = models.TextField(_("manifest (as published)"))
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("funding.json entity")
+        verbose_name_plural = _("funding.json entities")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["manifest_url"],
+                condition=~models.Q(manifest_url=""),
+                name="funding_entity_unique_manifest_url",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.manifest_url or _('uploaded')})"
+
+
 class Project(models.Model):
     """An open-source project in the catalogue of commons."""
 
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=200, unique=True)
-    summary = models.CharField(_("short description"), max_length=500, blank=True)
-    description = models.TextField(_("description"), blank=True)
-    repository_url = models.URLField(_("repository"), blank=True)
-    website_url = models.URLField(_("website"), blank=True)
+    # `summary`/`description` hold the French text (the SILL's language); the
+    # English ones sit beside them, and pages fall back to the other language.
+    summary = models.CharField(_("short description (French)"), max_length=500, blank=True)
+    summary_en = models.CharField(_("short description (English)"), max_length=500, blank=True)
+    description = models.TextField(_("description (French)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    logo = models.ImageField(_("logo"), upload_to="projects/logos/", blank=True)
+    repository_url = models.URLField(_("repository"), max_length=250, blank=True)
+    website_url = models.URLField(_("website"), max_length=250, blank=True)
     licences = models.JSONField(_("licences (SPDX)"), default=list, blank=True)
     tags = models.JSONField(_("tags"), default=list, blank=True)
     status = models.CharField(
@@ -30,6 +77,15 @@ class Project(models.Model):
         _("source"), max_length=50, blank=True, help_text=_("Where the entry was imported from.")
     )
     source_ref = models.CharField(_("reference in the source"), max_length=100, blank=True)
+    entity = models.ForeignKey(
+        FundingEntity,
+        verbose_name=_("funding.json entity"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="projects",
+    )
+    manifest_guid = models.CharField(_("guid in the manifest"), max_length=32, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -48,6 +104,11 @@ class Project(models.Model):
                 condition=~models.Q(source=""),
                 name="project_unique_source_ref",
             ),
+            models.UniqueConstraint(
+                fields=["entity", "manifest_guid"],
+                condition=models.Q(entity__isnull=False),
+                name="project_unique_manifest_guid",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -56,6 +117,41 @@ class Project(models.Model):
     @property
     def is_fundable(self) -> bool:
         return self.status in FUNDABLE_STATUSES
+
+    def _localized(self, french: str, english: str) -> str:
+        if translation.get_language() == "en":
+            return english or french
+        return french or english
+
+    @property
+    def localized_summary(self) -> str:
+        return self._localized(self.summary, self.summary_en)
+
+    @property
+    def localized_description(self) -> str:
+        return self._localized(self.description, self.description_en)
+
+
+class ProjectUsage(models.Model):
+    """A public body or organisation that declares using a project."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="usages"
+    )
+    organisation = models.CharField(_("organisation"), max_length=250)
+    is_public_body = models.BooleanField(_("public body"), default=False)
+    source = models.CharField(_("source"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("declared use")
+        verbose_name_plural = _("declared uses")
+        ordering = ["organisation", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "organisation"], name="usage_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} uses {self.project}"
 
 
 class Maintainership(models.Model):
@@ -85,3 +181,103 @@ class Maintainership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.project} ({self.role})"
+
+
+class PayoutAccount(models.Model):
+    """Where a project's money is paid; an administrator verifies it before any payout."""
+
+    project = models.OneToOneField(
+        Project,
+        verbose_name=_("project"),
+        on_delete=models.CASCADE,
+        related_name="payout_account",
+    )
+    holder_name = models.CharField(_("account holder"), max_length=200)
+    iban = models.CharField(_("IBAN"), max_length=34)
+    bic = models.CharField(_("BIC"), max_length=11)
+    address = models.TextField(_("holder's address"))
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=PayoutAccountStatus.choices,
+        default=PayoutAccountStatus.UNVERIFIED,
+    )
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("verified by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("payout account")
+        verbose_name_plural = _("payout accounts")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=PayoutAccountStatus.values),
+                name="payout_account_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status=PayoutAccountStatus.VERIFIED)
+                | models.Q(verified_at__isnull=False),
+                name="payout_account_verified_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} — {self.masked_iban}"
+
+    @property
+    def masked_iban(self) -> str:
+        return mask_iban(self.iban)
+
+    @property
+    def is_verified(self) -> bool:
+        return self.status == PayoutAccountStatus.VERIFIED
+
+
+_IBAN_SHOWN_HEAD = 4
+_IBAN_SHOWN_TAIL = 3
+
+
+def mask_iban(iban: str) -> str:
+    """``FR76 •••• •••• •••• •••• •••• 189``: country and check digits, then the last three."""
+    compact = "".join(iban.split()).upper()
+    shown = _IBAN_SHOWN_HEAD + _IBAN_SHOWN_TAIL
+    if len(compact) <= shown:
+        return "•" * len(compact)
+    hidden = len(compact) - shown
+    groups = " ".join("••••" for _ in range((hidden + 3) // 4))
+    return f"{compact[:_IBAN_SHOWN_HEAD]} {groups} {compact[-_IBAN_SHOWN_TAIL:]}"
+
+
+class ProjectClaim(models.Model):
+    """A person's claim to maintain a project, proven by publishing `token` in the
+    project's funding.json manifest (or at its wellKnown URL)."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="claims"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="project_claims",
+    )
+    token = models.CharField(_("token"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("project claim")
+        verbose_name_plural = _("project claims")
+        constraints = [
+            models.UniqueConstraint(fields=["project", "user"], name="project_claim_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} claims {self.project}"

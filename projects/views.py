@@ -1,13 +1,22 @@
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
 
+from projects import selectors, services
 from projects.enums import ProjectStatus
-from projects.forms import ProjectSearchForm
-from projects.models import Project
+from projects.fetching import FetchError
+from projects.forms import ManifestForm, PayoutAccountForm, ProjectEditForm, ProjectSearchForm
+from projects.fundingjson import MAX_MANIFEST_BYTES, ManifestError, Problem
+from projects.images import MAX_LOGO_UPLOAD_BYTES
+from projects.models import Maintainership, PayoutAccount, Project
+from projects.permissions import is_maintainer
 from projects.selectors import project_list
 
 PAGE_SIZE = 24
@@ -16,24 +25,205 @@ PAGE_SIZE = 24
 @require_GET
 def project_index(request: HttpRequest) -> HttpResponse:
     form = ProjectSearchForm(request.GET or None)
-    query, status = "", ""
-    if form.is_valid():
-        query = form.cleaned_data["q"]
-        status = form.cleaned_data["status"]
-    page = Paginator(project_list(query=query, status=status), PAGE_SIZE).get_page(
+    page = Paginator(project_list(**form.filters()), PAGE_SIZE).get_page(  # type: ignore[arg-type]
         request.GET.get("page")
     )
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "projects/project_list.html",
-        {"form": form, "page": page, "statuses": ProjectStatus},
+        {"form": form, "page": page, "statuses": ProjectStatus, "query": query.urlencode()},
     )
 
 
 @require_GET
 def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    project = get_object_or_404(Project, slug=slug)
-    maintainers = project.maintainerships.filter(is_public=True).select_related("user")
+    project = selectors.project_detail(slug=slug)
+    months = selectors.project_received_by_month(project=project)
     return render(
-        request, "projects/project_detail.html", {"project": project, "maintainers": maintainers}
+        request,
+        "projects/project_detail.html",
+        {
+            "project": project,
+            "maintainers": project.public_maintainers,  # type: ignore[attr-defined]
+            "usages": project.usages.all(),
+            "months": months,
+            "largest_month": max((m.amount_cents for m in months), default=0),
+            "contributors": selectors.project_public_contributors(project=project),
+            "decisions": selectors.project_governance_history(project=project),
+            "licence_problems": selectors.unrecognised_licences(project.licences),
+        },
+    )
+
+
+def _maintained_project(request: HttpRequest, slug: str) -> Project:
+    """The project, if the signed-in user maintains it; 404 otherwise (no IDOR)."""
+    project = get_object_or_404(Project, slug=slug)
+    if not is_maintainer(request.user, project):
+        raise Http404
+    return project
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def payout_account_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    project = _maintained_project(request, slug)
+    account = PayoutAccount.objects.filter(project=project).first()
+    initial = (
+        {}
+        if account is None
+        else {
+            "holder_name": account.holder_name,
+            "iban": account.iban,
+            "bic": account.bic,
+            "address": account.address,
+        }
+    )
+    form = PayoutAccountForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.payout_account_save(project=project, actor=request.user, **form.cleaned_data)
+        except services.PayoutAccountError as exc:
+            for field, message in exc.errors.items():
+                form.add_error(None if field == "__all__" else field, message)
+        else:
+            messages.success(
+                request,
+                _("The payout account was saved. An administrator verifies it before any payout."),
+            )
+            return redirect("projects:mine")
+    return render(
+        request,
+        "projects/payout_account_form.html",
+        {"project": project, "account": account, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_GET
+def my_projects(request: HttpRequest) -> HttpResponse:
+    maintainerships = selectors.maintained_projects(user=request.user)
+    balances = selectors.project_balances(project_ids=[m.project_id for m in maintainerships])
+    return render(
+        request,
+        "projects/my_projects.html",
+        {
+            "maintainerships": maintainerships,
+            "rows": [(m, balances[m.project_id]) for m in maintainerships],
+        },
+    )
+
+
+def _allow_loopback() -> bool:
+    """Only tests set this: they fetch from a local HTTP server."""
+    return bool(getattr(settings, "LIBRERY_FETCH_ALLOW_LOOPBACK", False))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def manifest_submit(request: HttpRequest) -> HttpResponse:
+    form = ManifestForm(request.POST or None, request.FILES or None)
+    problems: list[Problem] = []
+    result = None
+    if request.method == "POST" and form.is_valid():
+        url = form.cleaned_data["url"] or ""
+        try:
+            raw = (
+                services.funding_manifest_fetch(url=url, allow_loopback=_allow_loopback())
+                if url
+                else form.cleaned_data["file"].read(MAX_MANIFEST_BYTES + 1)
+            )
+            result = services.funding_manifest_import(raw=raw, actor=request.user, manifest_url=url)
+        except FetchError as exc:
+            form.add_error("url", str(exc))
+        except ManifestError as exc:
+            problems = exc.problems
+    status = 400 if request.method == "POST" and result is None else 200
+    return render(
+        request,
+        "projects/manifest_form.html",
+        {"form": form, "problems": problems, "result": result},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def project_claim(request: HttpRequest, slug: str) -> HttpResponse:
+    project = get_object_or_404(Project.objects.select_related("entity"), slug=slug)
+    try:
+        claim = services.project_claim_start(project=project, actor=request.user)
+    except services.ClaimError as exc:
+        messages.error(request, str(exc))
+        return redirect("projects:detail", slug=project.slug)
+    error = ""
+    if request.method == "POST":
+        try:
+            services.project_claim_verify(
+                claim=claim, actor=request.user, allow_loopback=_allow_loopback()
+            )
+        except (services.ClaimError, FetchError, ManifestError) as exc:
+            error = str(exc)
+        else:
+            messages.success(request, _("Verified: you are now a maintainer of this project."))
+            return redirect("projects:mine")
+    return render(
+        request,
+        "projects/claim.html",
+        {"project": project, "claim": claim, "error": error},
+        status=400 if error else 200,
+    )
+
+
+@require_GET
+def project_funding_json(request: HttpRequest, slug: str) -> JsonResponse:
+    project = get_object_or_404(Project, slug=slug, status=ProjectStatus.ADMITTED)
+    manifest = selectors.project_funding_manifest(project=project, site_url=settings.SITE_URL)
+    response = JsonResponse(manifest, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def project_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    project = _maintained_project(request, slug)
+    membership = get_object_or_404(Maintainership, project=project, user_id=request.user.pk or 0)
+    initial = {
+        "summary": project.summary,
+        "summary_en": project.summary_en,
+        "description": project.description,
+        "description_en": project.description_en,
+        "repository_url": project.repository_url,
+        "website_url": project.website_url,
+        "licences": ", ".join(project.licences),
+        "tags": ", ".join(project.tags),
+        "is_public": membership.is_public,
+    }
+    form = ProjectEditForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        upload = data.pop("logo")
+        is_public = data.pop("is_public")
+        try:
+            services.project_update(
+                project=project,
+                actor=request.user,
+                values=data,
+                logo=upload.read(MAX_LOGO_UPLOAD_BYTES + 1) if upload else None,
+                is_public=is_public,
+            )
+        except services.ProjectEditError as exc:
+            for field, message in exc.errors.items():
+                form.add_error(None if field == "__all__" else field, message)
+        else:
+            messages.success(request, _("The project was updated."))
+            return redirect("projects:detail", slug=project.slug)
+    return render(
+        request,
+        "projects/project_edit.html",
+        {"project": project, "form": form},
+        status=400 if form.errors else 200,
     )

@@ -6,9 +6,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from librery.models import LogEntry
-from projects import services
+from projects import selectors, services
 from projects.enums import ProjectStatus
-from projects.models import Project
+from projects.models import Project, ProjectUsage
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 SHARED_SILL = Path(__file__).resolve().parents[3] / "shared" / "data" / "sill" / "sill-2020.csv"
@@ -30,8 +30,10 @@ def test_import_creates_proposed_projects_from_the_real_catalogue() -> None:
 def test_second_import_changes_nothing() -> None:
     services.sill_import()
     before = list(Project.objects.order_by("id").values())
+    usages = list(ProjectUsage.objects.order_by("id").values())
     assert services.sill_import() == services.ImportResult(created=0, updated=0, unchanged=225)
     assert list(Project.objects.order_by("id").values()) == before
+    assert list(ProjectUsage.objects.order_by("id").values()) == usages
 
 
 def test_changed_source_rows_are_updated_and_audited(tmp_path: Path) -> None:
@@ -49,11 +51,28 @@ def test_changed_source_rows_are_updated_and_audited(tmp_path: Path) -> None:
     assert entry.object_id == str(Project.objects.get(source_ref="1").pk)
 
 
-def test_multi_licence_rows_are_split() -> None:
+def test_multi_licence_rows_are_split_and_normalised_to_spdx() -> None:
     services.sill_import()
     licences = {tuple(p.licences) for p in Project.objects.all()}
-    assert ("GPL-2.0", "LGPL-2", "MPL-1.1") in licences
-    assert ("MPL 2.0", "EPL 1.0") in licences
+    assert ("GPL-2.0-only", "LGPL-2", "MPL-1.1") in licences
+    assert ("MPL-2.0", "EPL-1.0") in licences
+    assert ("GPL-2.0-only",) in licences
+    flagged = {
+        entry for values in licences for entry in selectors.unrecognised_licences(list(values))
+    }
+    # Ambiguous spellings (only or or-later?) stay as written, flagged.
+    assert flagged == {"AGPL-3", "CPA", "GPL-3", "LGPL-2", "LGPL-3", "LGPL-v2.1"}
+
+
+def test_sill_projects_are_declared_used_by_public_bodies() -> None:
+    services.sill_import()
+    usage = ProjectUsage.objects.get(project__source_ref="1")
+    assert (usage.organisation, usage.is_public_body, usage.source) == (
+        "MIMO (SILL 2020)",
+        True,
+        "sill-2020",
+    )
+    assert ProjectUsage.objects.count() == 225
 
 
 def test_shipped_csv_is_the_shared_one() -> None:

@@ -5,8 +5,11 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from projects import services
 from projects.enums import ProjectStatus
 from tests.factories import MaintainershipFactory, ProjectFactory
+from tests.factories.contributors import EarmarkFactory
+from tests.factories.projects import PayoutAccountFactory, ProjectUsageFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
@@ -76,3 +79,176 @@ def test_openapi_schema_is_served(anonymous: Client) -> None:
     response = anonymous.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert response.status_code == 200
     assert "/api/v1/projects/" in response.json()["paths"]
+
+
+def test_list_filters_by_tag_licence_public_bodies_and_sorts(anonymous: Client) -> None:
+    old = ProjectFactory.create(name="Alpha", tags=["maps"], licences=["MIT"])
+    new = ProjectFactory.create(name="Beta", tags=["video"], licences=["GPL-3.0-only"])
+    ProjectUsageFactory.create(project=new, is_public_body=True)
+    ProjectUsageFactory.create(project=old, is_public_body=False)
+
+    def names(**params: str) -> list[str]:
+        response = anonymous.get("/en/projects/", params)
+        assert response.status_code == 200
+        return [p.name for p in response.context["page"].object_list]
+
+    assert names(tag="maps") == ["Alpha"]
+    assert names(licence="GPL-3.0-only") == ["Beta"]
+    assert names(public_bodies="on") == ["Beta"]
+    assert names(sort="newest") == ["Beta", "Alpha"]
+    assert names(sort="name") == ["Alpha", "Beta"]
+    funded = anonymous.get("/en/projects/", {"sort": "funded"})
+    assert [p.name for p in funded.context["page"].object_list] == ["Alpha", "Beta"]
+    assert "lists the projects by name" in funded.text
+
+
+def test_full_text_search_reads_descriptions_in_both_languages(anonymous: Client) -> None:
+    ProjectFactory.create(name="Carto", description="Un logiciel de cartographie libre.")
+    ProjectFactory.create(name="Tube", description_en="Plays videos and streams.")
+    ProjectFactory.create(name="Other", summary="Something else")
+
+    def names(q: str) -> list[str]:
+        return [p.name for p in anonymous.get("/en/projects/", {"q": q}).context["page"]]
+
+    assert names("cartographies") == ["Carto"]
+    assert names("video") == ["Tube"]
+
+
+def test_pagination_keeps_the_filters(anonymous: Client) -> None:
+    ProjectFactory.create_batch(26, tags=["maps"])
+    response = anonymous.get("/en/projects/", {"tag": "maps"})
+    assert 'href="?tag=maps&amp;page=2"' in response.text
+    second = anonymous.get("/en/projects/", {"tag": "maps", "page": "2"})
+    assert len(second.context["page"].object_list) == 2
+
+
+def test_summary_follows_the_language_with_fallback(anonymous: Client) -> None:
+    ProjectFactory.create(name="Both", summary="Résumé", summary_en="Summary")
+    ProjectFactory.create(name="French only", summary="Seulement", summary_en="")
+    english = anonymous.get("/en/projects/").text
+    french = anonymous.get("/projects/").text
+    assert "Summary" in english
+    assert "Résumé" not in english
+    assert "Seulement" in english
+    assert "Résumé" in french
+
+
+@pytest.mark.parametrize("count", [1, 3, 12])
+def test_project_page_queries_do_not_grow(
+    anonymous: Client, django_assert_num_queries: Any, count: int
+) -> None:
+    project = ProjectFactory.create()
+    MaintainershipFactory.create_batch(count, project=project, is_public=True)
+    ProjectUsageFactory.create_batch(count, project=project)
+    for number in range(count):
+        services.project_transition(
+            project=project,
+            to_status=ProjectStatus.ADMITTED if number % 2 == 0 else ProjectStatus.SUSPENDED,
+            actor=None,
+            reference=f"GB-{number}",
+        )
+    for pledge_status in ("active", "completed", "awaiting_payment")[: count % 4]:
+        EarmarkFactory.create(
+            project=project,
+            pledge__status=pledge_status,
+            pledge__contributor__name=f"Named {pledge_status}",
+        )
+    with django_assert_num_queries(5):
+        response = anonymous.get(f"/en/projects/{project.slug}/")
+    assert response.status_code == 200
+    assert len(response.context["maintainers"]) == count
+    assert len(response.context["decisions"]) == count
+
+
+def test_project_page_shows_history_usages_and_no_invented_funds(
+    anonymous: Client, administrator_user: Any
+) -> None:
+    project = ProjectFactory.create(licences=["MIT", "MPL 2.0 et EPL"])
+    ProjectUsageFactory.create(project=project, organisation="Ville de Paris", is_public_body=True)
+    services.project_admit(project=project, actor=administrator_user, reference="GB-2026-01")
+    response = anonymous.get(f"/en/projects/{project.slug}/")
+    assert "GB-2026-01" in response.text
+    assert "Ville de Paris (public body)" in response.text
+    assert "No funds received yet." in response.text
+    assert "Not an SPDX identifier: MPL 2.0 et EPL" in response.text
+    assert response.context["months"] == []
+
+
+def test_api_search_and_filters(anonymous: Client) -> None:
+    ProjectFactory.create(name="Carto", tags=["maps"], status=ProjectStatus.ADMITTED)
+    ProjectFactory.create(name="Tube", tags=["video"])
+    body = anonymous.get("/api/v1/projects/", {"tag": "maps", "status": "admitted"}).json()
+    assert [p["name"] for p in body["results"]] == ["Carto"]
+    assert anonymous.get("/api/v1/projects/", {"q": "tube"}).json()["count"] == 1
+    assert anonymous.get("/api/v1/projects/", {"status": "nonsense"}).json()["count"] == 2
+
+
+def test_api_my_projects_masks_the_iban(
+    maintainer: Client, anonymous: Client, maintainer_user: Any
+) -> None:
+    project = maintainer_user.maintainerships.get().project
+    PayoutAccountFactory.create(project=project)
+    rows = maintainer.get("/api/v1/projects/mine/").json()
+    assert rows == [
+        {
+            "slug": project.slug,
+            "name": project.name,
+            "status": "proposed",
+            "role": "owner",
+            "is_public": True,
+            "payout_account_iban": "FR76 •••• •••• •••• •••• •••• 189",
+            "payout_account_status": "unverified",
+        }
+    ]
+    assert anonymous.get("/api/v1/projects/mine/").status_code in {401, 403}
+
+
+def test_api_schema_lists_the_project_endpoints(anonymous: Client) -> None:
+    schema = anonymous.get("/api/schema/").text
+    assert "/api/v1/projects/mine/" in schema
+    assert "/api/v1/projects/manifests/" in schema
+    assert "public_bodies" in schema
+
+
+def test_funds_chart_and_table_read_the_ledger_selector_when_it_exists(
+    anonymous: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The contract with the funds side: (month, cents) pairs, shown as chart and table."""
+    from datetime import date  # noqa: PLC0415 -- only this test
+
+    from funds import selectors as funds_selectors  # noqa: PLC0415 -- only this test
+
+    project = ProjectFactory.create()
+
+    def received(*, project: object) -> list[tuple[date, int]]:
+        return [(date(2026, 9, 1), 123_456), (date(2026, 10, 1), 5)]
+
+    monkeypatch.setattr(funds_selectors, "project_received_by_month", received, raising=False)
+    response = anonymous.get(f"/en/projects/{project.slug}/")
+    assert "No funds received yet." not in response.text
+    assert '<meter min="0" max="123456" value="123456">' in response.text
+    assert "1,234.56" in response.text
+    assert "0.05" in response.text
+    french = anonymous.get(f"/projects/{project.slug}/")
+    assert "1\xa0234,56" in french.text
+
+
+def test_public_contributors_are_named_paid_earmarkers_only(anonymous: Client) -> None:
+    project = ProjectFactory.create(status=ProjectStatus.ADMITTED)
+    EarmarkFactory.create(
+        project=project, pledge__status="active", pledge__contributor__name="Ville de Nantes"
+    )
+    EarmarkFactory.create(
+        project=project,
+        pledge__status="active",
+        pledge__contributor__name="Secret Donor",
+        pledge__contributor__visibility="secret",
+    )
+    EarmarkFactory.create(
+        project=project,
+        pledge__status="awaiting_payment",
+        pledge__contributor__name="Not Yet Paid",
+    )
+    response = anonymous.get(f"/en/projects/{project.slug}/")
+    assert [c.name for c in response.context["contributors"]] == ["Ville de Nantes"]
+    assert "Secret Donor" not in response.text

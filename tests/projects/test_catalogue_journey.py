@@ -1,0 +1,46 @@
+"""The catalogue in Chromium: filters, a project page, its funding.json link."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from projects import services
+from tests.factories import MaintainershipFactory, ProjectFactory
+from tests.factories.projects import ProjectUsageFactory
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_browse_filter_and_open_a_project(page: Any, screenshot_dir: Path) -> None:
+    qgis = ProjectFactory.create(
+        name="QGIS", summary_en="Maps for everyone", tags=["maps"], licences=["GPL-2.0-or-later"]
+    )
+    ProjectFactory.create(name="VLC", summary_en="Video", tags=["video"])
+    ProjectUsageFactory.create(project=qgis, organisation="Ville de Lyon")
+    MaintainershipFactory.create(project=qgis, user__display_name="Grace Maintainer")
+    services.project_admit(project=qgis, actor=None, reference="GB-2026-03")
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+
+    page.goto("/en/projects/")
+    page.get_by_label("Tag").fill("maps")
+    page.get_by_label("Used by public bodies").check()
+    page.get_by_role("button", name="Filter").click()
+    rows = page.locator("table tbody tr")
+    assert rows.count() == 1
+    page.screenshot(path=str(screenshot_dir / "projects-list.png"), full_page=True)
+    rows.first.get_by_role("link", name="QGIS").click()
+
+    assert page.locator("h1").inner_text().startswith("QGIS")
+    main = page.locator("main").inner_text()
+    assert "Grace Maintainer" in main
+    assert "Ville de Lyon (public body)" in main
+    assert "GB-2026-03" in main
+    assert "No funds received yet." in main
+    page.screenshot(path=str(screenshot_dir / "project-detail.png"), full_page=True)
+    assert errors == []  # no CSP violation, no missing asset
+    page.get_by_role("link", name="/projects/" + qgis.slug + "/funding.json").click()
+    assert '"guid": "' + qgis.slug + '"' in page.content()
