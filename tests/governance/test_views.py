@@ -1,0 +1,320 @@
+"""Portal pages, the public register, the bundle, the API; queries stay flat."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+
+from contributors.models import User
+from governance import services, tally
+from governance.enums import BallotKind
+from governance.models import Ballot, Mandate, Vote
+from projects.enums import ProjectStatus
+from tests.factories import MaintainershipFactory, ProjectFactory
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db]
+INPUT_ATTRS = 'type="number" min="0" max="1000" step="1" inputmode="numeric"'
+
+
+def released_ballot(
+    staff: User, voters: list[User], *, kind: str = "motion", **vote: Any
+) -> Ballot:
+    ballot = services.ballot_create(
+        kind=kind,
+        title=f"Ballot {Ballot.objects.count()}",
+        closes_at=timezone.now() + timedelta(hours=1),
+        actor=staff,
+    )
+    ballot = services.ballot_open(ballot=ballot, actor=staff, at=timezone.now())
+    for voter in voters:
+        services.vote_cast(ballot=ballot, voter=voter, at=timezone.now(), **vote)
+    at = ballot.closes_at + timedelta(seconds=1)
+    services.ballot_close(ballot=ballot, at=at)
+    return services.ballot_release(ballot=ballot, actor=staff, at=at)
+
+
+def test_about_page_shows_the_colleges_and_weights(anonymous: Client, colleges: None) -> None:
+    page = anonymous.get("/en/governance/").text
+    assert "<td>Commoners</td><td>5100</td><td>7</td>" in page
+    assert 'href="/en/governance/register/"' in page
+
+
+@pytest.mark.parametrize("rows", [1, 3])
+def test_about_page_lists_seats_and_vacancies_in_constant_queries(
+    anonymous: Client,
+    seat_up: Callable[..., Mandate],
+    rows: int,
+    django_assert_num_queries: Any,
+) -> None:
+    mandates = [seat_up("commoners", n, substitute=None) for n in range(1, rows + 1)]
+    with django_assert_num_queries(4):  # weights, colleges, mandates, seats
+        page = anonymous.get("/en/governance/").text
+    assert f"<td>Commoners #1</td><td>{mandates[0].holder.display_name}</td>" in page
+    assert page.count("Vacant") == 15 - rows
+
+
+def test_seat_holder_votes_on_a_motion_and_sees_the_receipt(
+    seat_holder: Client, seat_holder_user: User, open_ballot: Callable[..., Ballot]
+) -> None:
+    ballot = open_ballot(title="Adopt the charter")
+    page = seat_holder.get(f"/en/governance/portal/ballots/{ballot.pk}/")
+    assert page.status_code == 200
+    assert "Confirm my vote" in page.text
+    response = seat_holder.post(
+        f"/en/governance/portal/ballots/{ballot.pk}/", {"choice": "for"}, follow=True
+    )
+    vote = Vote.objects.get(ballot=ballot)
+    assert (vote.member, vote.choice) == (seat_holder_user, "for")
+    assert f"Receipt: {vote.receipt}" in response.text
+    assert "Adopt the charter" in seat_holder.get("/en/governance/portal/").text
+
+
+def test_bad_vote_gets_a_clear_message_and_changes_nothing(
+    seat_holder: Client, open_ballot: Callable[..., Ballot], outsider: Client
+) -> None:
+    ballot = open_ballot()
+    response = seat_holder.post(f"/en/governance/portal/ballots/{ballot.pk}/", {"choice": "maybe"})
+    assert response.status_code == 400
+    assert "Choose for, against or abstain." in response.text
+    assert outsider.get(f"/en/governance/portal/ballots/{ballot.pk}/").status_code == 403
+    assert Vote.objects.count() == 0
+
+
+def test_round_page_previews_and_refuses_over_1000_points(
+    seat_holder: Client,
+    seat_holder_user: User,
+    open_ballot: Callable[..., Ballot],
+    admitted: list[Any],
+) -> None:
+    recused = MaintainershipFactory.create(
+        user=seat_holder_user, project__status=ProjectStatus.ADMITTED, project__name="Zeta mine"
+    ).project
+    ballot = open_ballot(kind=BallotKind.ROUND, title="Round")
+    page = seat_holder.get(f"/en/governance/portal/ballots/{ballot.pk}/").text
+    assert 'data-pool-cents="0"' in page  # the ledger's pool, empty here
+    assert f'name="p_{admitted[0].pk}"' in page
+    assert f'name="p_{recused.pk}" {INPUT_ATTRS} value="" disabled' in page
+    assert 'data-weight="5100"' in page
+    response = seat_holder.post(
+        f"/en/governance/portal/ballots/{ballot.pk}/",
+        {f"p_{admitted[0].pk}": "700", f"p_{admitted[1].pk}": "301"},
+    )
+    assert response.status_code == 400
+    assert "You may place at most 1000 points." in response.text
+    response = seat_holder.post(
+        f"/en/governance/portal/ballots/{ballot.pk}/", {f"p_{recused.pk}": "5"}
+    )
+    assert "You are recused" in response.text
+    assert Vote.objects.count() == 0
+    seat_holder.post(
+        f"/en/governance/portal/ballots/{ballot.pk}/",
+        {f"p_{admitted[0].pk}": "700", f"p_{admitted[1].pk}": ""},
+    )
+    assert Vote.objects.get().points == {str(admitted[0].pk): 700}
+    # The next round starts from this ballot.
+    later = open_ballot(kind=BallotKind.ROUND, title="Next round")
+    Ballot.objects.filter(pk=later.pk).update(closes_at=ballot.closes_at + timedelta(days=30))
+    page = seat_holder.get(f"/en/governance/portal/ballots/{later.pk}/").text
+    assert "starts from the one you cast in the previous round" in page
+    assert f'name="p_{admitted[0].pk}" {INPUT_ATTRS} value="700"' in page
+
+
+def test_public_register_decision_and_bundle(
+    anonymous: Client, board: dict[str, list[User]], staff: User, tmp_path: Any
+) -> None:
+    ballot = released_ballot(staff, board["commoners"][:2], choice="for")
+    register = anonymous.get("/en/governance/register/").text
+    assert ballot.decision_number is not None
+    assert ballot.decision_number in register
+    page = anonymous.get(f"/en/governance/register/{ballot.pk}/").text
+    assert ballot.bundle_hash in page
+    assert (
+        "<td>Commoners</td><td>5100</td><td>3</td><td>2</td><td>yes</td><td>2</td><td>0</td><td>0</td><td>1/1</td>"
+        in page
+    )
+    response = anonymous.get(f"/en/governance/register/{ballot.pk}/bundle.json")
+    assert tally.sha256_hex(json.loads(response.content)) == ballot.bundle_hash
+    assert response.content.decode() == tally.canonical_json(ballot.bundle)
+    pending = services.ballot_create(
+        kind="motion",
+        title="Pending one",
+        closes_at=timezone.now() + timedelta(days=1),
+        actor=staff,
+    )
+    pending = services.ballot_open(ballot=pending, actor=staff, at=timezone.now())
+    register = anonymous.get("/en/governance/register/").text
+    assert f"<td><code>{pending.electorate_fingerprint}</code></td>" in register
+    draft = services.ballot_create(
+        kind="motion", title="Secret", closes_at=timezone.now() + timedelta(days=1), actor=staff
+    )
+    assert anonymous.get(f"/en/governance/register/{draft.pk}/").status_code == 404
+
+
+@pytest.mark.parametrize("rows", [1, 3])
+def test_register_queries_do_not_grow(
+    anonymous: Client,
+    board: dict[str, list[User]],
+    staff: User,
+    rows: int,
+    django_assert_num_queries: Any,
+) -> None:
+    for _ in range(rows):
+        released_ballot(staff, board["commoners"][:2], choice="for")
+    with django_assert_num_queries(2):  # released, in progress
+        anonymous.get("/en/governance/register/")
+    with django_assert_num_queries(2):
+        anonymous.get("/api/v1/governance/decisions/")
+
+
+@pytest.mark.parametrize("rows", [1, 3])
+def test_portal_and_round_page_queries_do_not_grow(
+    seat_holder: Client,
+    open_ballot: Callable[..., Ballot],
+    rows: int,
+    django_assert_max_num_queries: Any,
+) -> None:
+    ProjectFactory.create_batch(rows * 5, status=ProjectStatus.ADMITTED)
+    ballots = [open_ballot(kind=BallotKind.ROUND, title=f"R{n}") for n in range(rows)]
+    with django_assert_max_num_queries(8):
+        seat_holder.get("/en/governance/portal/")
+    with django_assert_max_num_queries(12):
+        seat_holder.get(f"/en/governance/portal/ballots/{ballots[-1].pk}/")
+    with django_assert_max_num_queries(6):
+        seat_holder.get("/api/v1/governance/ballots/")
+
+
+def test_api_votes_own_and_ballots_for_the_portal_only(
+    seat_holder: Client,
+    seat_holder_user: User,
+    outsider: Client,
+    anonymous: Client,
+    open_ballot: Callable[..., Ballot],
+) -> None:
+    ballot = open_ballot()
+    assert outsider.get("/api/v1/governance/ballots/").status_code == 403
+    assert anonymous.get("/api/v1/governance/ballots/").status_code == 403
+    assert (
+        outsider.post(
+            f"/api/v1/governance/ballots/{ballot.pk}/vote/",
+            {"choice": "for"},
+            content_type="application/json",
+        ).status_code
+        == 403
+    )
+    listed = seat_holder.get("/api/v1/governance/ballots/").json()
+    assert [b["id"] for b in listed["results"]] == [ballot.pk]
+    response = seat_holder.post(
+        f"/api/v1/governance/ballots/{ballot.pk}/vote/",
+        {"choice": "against"},
+        content_type="application/json",
+    )
+    assert response.status_code == 201
+    receipt = response.json()["receipt"]
+    assert Vote.objects.get().receipt == receipt
+    mine = seat_holder.get("/api/v1/governance/votes/mine/").json()
+    assert [v["receipt"] for v in mine["results"]] == [receipt]
+    assert outsider.get("/api/v1/governance/votes/mine/").status_code == 403
+    refused = seat_holder.post(
+        f"/api/v1/governance/ballots/{ballot.pk}/vote/",
+        {"points": {"1": 5}},
+        content_type="application/json",
+    )
+    assert refused.status_code == 400
+    with translation.override("fr"):  # the API answers in the default language
+        expected = gettext("Choose for, against or abstain.")
+    assert refused.json() == {"detail": expected}
+
+
+def test_schema_lists_the_governance_endpoints(anonymous: Client) -> None:
+    schema = anonymous.get("/api/schema/").content.decode()
+    for path in (
+        "/api/v1/governance/ballots/",
+        "/api/v1/governance/ballots/{id}/vote/",
+        "/api/v1/governance/votes/mine/",
+        "/api/v1/governance/decisions/{id}/",
+    ):
+        assert path in schema
+
+
+def test_proxy_through_the_page(
+    seat_holder: Client,
+    seat_holder_user: User,
+    seat_up: Callable[..., Mandate],
+    open_ballot: Callable[..., Ballot],
+) -> None:
+    other = seat_up("commoners", 2).holder
+    third = seat_up("commoners", 3).holder
+    ballot = open_ballot()
+    response = seat_holder.post(
+        f"/en/governance/portal/ballots/{ballot.pk}/proxy/", {"holder": other.pk}, follow=True
+    )
+    assert "Your proxy is recorded." in response.text
+    response = seat_holder.post(
+        f"/en/governance/portal/ballots/{ballot.pk}/proxy/", {"holder": third.pk}, follow=True
+    )
+    assert "You have already given your proxy for this ballot." in response.text
+
+
+def test_minutes_adopted_by_motion_and_recusals_in_the_meeting_record(
+    anonymous: Client, board: dict[str, list[User]], staff: User, open_ballot: Callable[..., Ballot]
+) -> None:
+    recused = board["commoners"][2]
+    meeting = services.meeting_record(
+        held_on_date=timezone.localdate(),
+        title="Board meeting",
+        agenda="1. Minutes\n2. Admission",
+        attendees=board["commoners"],
+        actor=staff,
+    )
+    project = MaintainershipFactory.create(user=recused).project
+    minutes = open_ballot(title="Adopt the minutes", effect="adopt_minutes", meeting=meeting)
+    admission = open_ballot(
+        title="Admit it", effect="admit_project", effect_project=project, meeting=meeting
+    )
+    for ballot in (minutes, admission):
+        for voter in board["commoners"][:2]:
+            services.vote_cast(ballot=ballot, voter=voter, at=timezone.now(), choice="for")
+        at = ballot.closes_at + timedelta(seconds=1)
+        services.ballot_close(ballot=ballot, at=at)
+        services.ballot_release(ballot=ballot, actor=staff, at=at)
+    meeting.refresh_from_db()
+    minutes.refresh_from_db()
+    assert meeting.minutes_adopted_reference == minutes.decision_number
+    page = anonymous.get(f"/en/governance/meetings/{meeting.pk}/").text
+    assert f"Adopted by decision {minutes.decision_number}" in page
+    assert f"{recused.display_name} was recused from “Admit it”." in page
+    assert "Admit it" in page
+    assert "Board meeting" in anonymous.get("/en/governance/meetings/").text
+
+
+def test_proxy_carrier_fills_the_round_for_the_absent_holder(
+    seat_holder: Client,
+    seat_holder_user: User,
+    seat_up: Callable[..., Mandate],
+    open_ballot: Callable[..., Ballot],
+    admitted: list[Any],
+) -> None:
+    absent = seat_up("commoners", 2).holder
+    ballot = open_ballot(kind=BallotKind.ROUND, title="Round")
+    proxy = services.proxy_give(
+        ballot=ballot, giver=absent, holder=seat_holder_user, at=timezone.now()
+    )
+    url = f"/en/governance/portal/ballots/{ballot.pk}/"
+    page = seat_holder.get(url).text
+    assert f'href="?seat={proxy.seat_id}"' in page
+    page = seat_holder.get(f"{url}?seat={proxy.seat_id}").text
+    assert f'name="seat" value="{proxy.seat_id}"' in page
+    seat_holder.post(url, {"seat": proxy.seat_id, f"p_{admitted[0].pk}": "40"})
+    vote = Vote.objects.get()
+    assert (vote.member, vote.cast_by, vote.points) == (
+        absent,
+        seat_holder_user,
+        {str(admitted[0].pk): 40},
+    )
