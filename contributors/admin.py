@@ -2,9 +2,18 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from contributors.models import Contributor, User
+from contributors.models import (
+    Commitment,
+    Contributor,
+    Earmark,
+    Membership,
+    Pledge,
+    PledgeChange,
+    User,
+)
 
 
 @admin.register(User)
@@ -26,7 +35,49 @@ class UserAdmin(DjangoUserAdmin[User]):
 
 @admin.register(Contributor)
 class ContributorAdmin(admin.ModelAdmin[Contributor]):
-    list_display = ["name", "kind", "visibility", "is_demo", "created_at"]
-    list_filter = ["kind", "visibility", "is_demo"]
-    search_fields = ["name"]
+    list_display = ["name", "kind", "organisation_kind", "visibility", "is_demo", "created_at"]
+    list_filter = ["kind", "organisation_kind", "visibility", "is_demo"]
+    search_fields = ["name", "legal_name", "siren_siret"]
     autocomplete_fields = ["user"]
+    readonly_fields = ["siren_siret", "vat_number"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin[Membership]):
+    list_display = ["contributor", "user", "role", "created_at"]
+    list_filter = ["role"]
+
+
+class EarmarkInline(admin.TabularInline[Earmark, Pledge]):
+    model = Earmark
+    extra = 0
+    readonly_fields = ["project", "share_bp"]
+    can_delete = False
+
+
+class PledgeChangeInline(admin.TabularInline[PledgeChange, Pledge]):
+    model = PledgeChange
+    extra = 0
+    readonly_fields = ["kind", "actor", "data", "at"]
+    can_delete = False
+
+
+@admin.register(Pledge)
+class PledgeAdmin(admin.ModelAdmin[Pledge]):
+    """Read-only: pledges change through their contributor's pages and the services."""
+
+    list_display = ["id", "contributor", "frequency", "amount_cents", "payment_method", "status"]
+    list_filter = ["frequency", "status", "payment_method"]
+    search_fields = ["contributor__name"]
+    inlines = [EarmarkInline, PledgeChangeInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Pledge | None = None) -> bool:
+        return False
+
+
+@admin.register(Commitment)
+class CommitmentAdmin(admin.ModelAdmin[Commitment]):
+    list_display = ["project_name", "contributor", "year", "budget_cents", "commitment_cents"]

@@ -13,3 +13,69 @@ class Visibility(models.TextChoices):
     NAMED = "named", _("By name")
     ANONYMOUS = "anonymous", _("Anonymously")
     SECRET = "secret", _("Not at all")
+
+
+class OrganisationKind(models.TextChoices):
+    STATE = "state", _("State (central administration)")
+    LOCAL_AUTHORITY = "local_authority", _("Local authority")
+    PUBLIC_ESTABLISHMENT = "public_establishment", _("Public establishment")
+    HOSPITAL = "hospital", _("Public hospital")
+    COMPANY = "company", _("Company")
+    ASSOCIATION = "association", _("Association")
+    FOUNDATION = "foundation", _("Foundation")
+
+
+PUBLIC_BODY_KINDS = frozenset(
+    {
+        OrganisationKind.STATE,
+        OrganisationKind.LOCAL_AUTHORITY,
+        OrganisationKind.PUBLIC_ESTABLISHMENT,
+        OrganisationKind.HOSPITAL,
+    }
+)
+
+
+class MembershipRole(models.TextChoices):
+    OWNER = "owner", _("Owner")
+    MEMBER = "member", _("Member")
+
+
+class PledgeFrequency(models.TextChoices):
+    ONE_TIME = "one_time", _("One-time")
+    MONTHLY = "monthly", _("Monthly")
+
+
+class PledgeStatus(models.TextChoices):
+    AWAITING_PAYMENT = "awaiting_payment", _("Awaiting payment")
+    ACTIVE = "active", _("Active")
+    PAUSED = "paused", _("Paused")
+    SUSPENDED = "suspended", _("Suspended after failed payments")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+PLEDGE_TRANSITIONS: dict[str, frozenset[str]] = {
+    PledgeStatus.AWAITING_PAYMENT: frozenset(
+        {PledgeStatus.ACTIVE, PledgeStatus.COMPLETED, PledgeStatus.CANCELLED}
+    ),
+    PledgeStatus.ACTIVE: frozenset(
+        {
+            PledgeStatus.PAUSED,
+            PledgeStatus.SUSPENDED,
+            PledgeStatus.COMPLETED,
+            PledgeStatus.CANCELLED,
+        }
+    ),
+    PledgeStatus.PAUSED: frozenset({PledgeStatus.ACTIVE, PledgeStatus.CANCELLED}),
+    PledgeStatus.SUSPENDED: frozenset({PledgeStatus.ACTIVE, PledgeStatus.CANCELLED}),
+    PledgeStatus.COMPLETED: frozenset(),
+    PledgeStatus.CANCELLED: frozenset(),
+}
+# Monthly pledges the beat task charges.
+PLEDGE_CHARGEABLE_STATUSES = frozenset({PledgeStatus.ACTIVE})
+
+
+class PledgeChangeKind(models.TextChoices):
+    CREATED = "created", _("Created")
+    STATUS = "status", _("Status changed")
+    AMENDED = "amended", _("Amount or earmarks changed")

@@ -7,7 +7,16 @@ from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from contributors.enums import ContributorKind, Visibility
+from contributors.enums import (
+    ContributorKind,
+    MembershipRole,
+    OrganisationKind,
+    PledgeChangeKind,
+    PledgeFrequency,
+    PledgeStatus,
+    Visibility,
+)
+from funds.enums import PaymentMethod
 
 
 class UserManager(DjangoUserManager["User"]):
@@ -84,6 +93,20 @@ class Contributor(models.Model):
         default=False,
         help_text=_("Invented for the demonstration; never a real organisation."),
     )
+    # Organisations only.
+    organisation_kind = models.CharField(
+        _("kind of organisation"), max_length=30, choices=OrganisationKind.choices, blank=True
+    )
+    legal_name = models.CharField(_("legal name"), max_length=200, blank=True)
+    country = models.CharField(_("country"), max_length=2, blank=True, help_text=_("ISO code"))
+    billing_address = models.TextField(_("billing address"), blank=True)
+    siren_siret = models.CharField(
+        _("SIREN or SIRET"),
+        max_length=14,
+        blank=True,
+        help_text=_("French organisations: validated by its checksum."),
+    )
+    vat_number = models.CharField(_("VAT number"), max_length=20, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -98,7 +121,196 @@ class Contributor(models.Model):
                 condition=models.Q(visibility__in=Visibility.values),
                 name="contributor_visibility_valid",
             ),
+            models.CheckConstraint(
+                condition=models.Q(kind=ContributorKind.ORGANISATION)
+                | models.Q(organisation_kind=""),
+                name="contributor_organisation_kind_only_for_organisations",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.name} (#{self.pk})"
+
+
+class Membership(models.Model):
+    """A user who acts for an organisation."""
+
+    contributor = models.ForeignKey(
+        Contributor,
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
+    )
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=MembershipRole.choices)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["contributor_id", "role", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["contributor", "user"], name="membership_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.role} of {self.contributor_id} (#{self.pk})"
+
+
+class Commitment(models.Model):
+    """A public body's digital project, of which it commits 2 % to the fund."""
+
+    contributor = models.ForeignKey(
+        Contributor,
+        verbose_name=_("public body"),
+        on_delete=models.PROTECT,
+        related_name="commitments",
+    )
+    project_name = models.CharField(_("digital project"), max_length=200)
+    year = models.PositiveIntegerField(_("year"))
+    budget_cents = models.BigIntegerField(_("budget (cents)"))
+    commitment_cents = models.BigIntegerField(_("commitment (cents)"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("2 % commitment")
+        verbose_name_plural = _("2 % commitments")
+        ordering = ["-year", "project_name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(budget_cents__gt=0), name="commitment_budget_gt_0"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(commitment_cents__gte=0), name="commitment_amount_gte_0"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project_name} {self.year} (#{self.pk})"
+
+
+class Pledge(models.Model):
+    """The intent to give, once or every month. Only `pledge_transition` changes
+    `status`; amounts and earmarks change through `pledge_amend` (future payments only)."""
+
+    contributor = models.ForeignKey(
+        Contributor, verbose_name=_("contributor"), on_delete=models.PROTECT, related_name="pledges"
+    )
+    created_by = models.ForeignKey(
+        User,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    frequency = models.CharField(_("frequency"), max_length=20, choices=PledgeFrequency.choices)
+    amount_cents = models.BigIntegerField(_("amount (cents)"))
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    payment_method = models.CharField(
+        _("payment method"), max_length=20, choices=PaymentMethod.choices
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=PledgeStatus.choices,
+        default=PledgeStatus.AWAITING_PAYMENT,
+    )
+    commitment = models.ForeignKey(
+        Commitment,
+        verbose_name=_("fulfils the commitment"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="pledges",
+    )
+    idempotency_token = models.UUIDField(_("form token"), unique=True)
+    # Monthly pledges charged off-session: the saved Stripe customer and method,
+    # the next month to charge and the failed attempts in a row.
+    stripe_customer_id = models.CharField(_("Stripe customer"), max_length=255, blank=True)
+    stripe_payment_method_id = models.CharField(
+        _("Stripe payment method"), max_length=255, blank=True
+    )
+    next_charge_date = models.DateField(_("next charge"), null=True, blank=True)
+    failed_attempts = models.PositiveIntegerField(_("failed attempts in a row"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("pledge")
+        verbose_name_plural = _("pledges")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount_cents__gt=0), name="pledge_amount_gt_0"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(frequency__in=PledgeFrequency.values),
+                name="pledge_frequency_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=PledgeStatus.values), name="pledge_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"pledge #{self.pk} {self.frequency} {self.amount_cents} {self.currency}"
+
+
+class Earmark(models.Model):
+    """A share of each payment of a pledge given to a project, in basis points."""
+
+    pledge = models.ForeignKey(
+        Pledge, verbose_name=_("pledge"), on_delete=models.CASCADE, related_name="earmarks"
+    )
+    project = models.ForeignKey(
+        "projects.Project",
+        verbose_name=_("project"),
+        on_delete=models.PROTECT,
+        related_name="earmarks",
+    )
+    share_bp = models.PositiveIntegerField(_("share (basis points)"))
+
+    class Meta:
+        verbose_name = _("earmark")
+        verbose_name_plural = _("earmarks")
+        ordering = ["pledge_id", "-share_bp", "project_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["pledge", "project"], name="earmark_once_per_project"),
+            models.CheckConstraint(
+                condition=models.Q(share_bp__gte=1, share_bp__lte=10_000),
+                name="earmark_share_in_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project_id}: {self.share_bp} bp of pledge {self.pledge_id}"
+
+
+class PledgeChange(models.Model):
+    """Every change of a pledge, with who made it and the before/after values."""
+
+    pledge = models.ForeignKey(
+        Pledge, verbose_name=_("pledge"), on_delete=models.CASCADE, related_name="changes"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=PledgeChangeKind.choices)
+    actor = models.ForeignKey(
+        User,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    at = models.DateTimeField(_("at"))
+
+    class Meta:
+        verbose_name = _("pledge change")
+        verbose_name_plural = _("pledge changes")
+        ordering = ["pledge_id", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"pledge #{self.pledge_id} {self.kind} at {self.at:%Y-%m-%d %H:%M} ({self.pk})"

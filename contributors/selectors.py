@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 
-from contributors.enums import Visibility
-from contributors.models import Contributor, User
+from contributors.enums import ContributorKind, Visibility
+from contributors.models import Commitment, Contributor, Pledge, User
 
 
 def public_contributors() -> QuerySet[Contributor]:
@@ -14,4 +15,35 @@ def public_contributors() -> QuerySet[Contributor]:
 
 
 def contributors_of(user: User) -> QuerySet[Contributor]:
-    return Contributor.objects.filter(user=user).order_by("name", "id")
+    """Whom the user gives as: themself, and the organisations they act for."""
+    return (
+        Contributor.objects.filter(Q(user=user) | Q(memberships__user=user))
+        .distinct()
+        .order_by("name", "id")
+    )
+
+
+def organisations_of(user: User) -> QuerySet[Contributor]:
+    return Contributor.objects.filter(
+        kind=ContributorKind.ORGANISATION, memberships__user=user
+    ).order_by("name", "id")
+
+
+def pledges_of(user: User) -> QuerySet[Pledge]:
+    """The pledges the user may see and manage: their own and their organisations'."""
+    return (
+        Pledge.objects.filter(contributor__in=contributors_of(user).values("pk"))
+        .select_related("contributor", "commitment")
+        .prefetch_related("earmarks__project")
+        .order_by("-created_at", "-id")
+    )
+
+
+def commitments_of(user: User) -> QuerySet[Commitment]:
+    """The user's organisations' 2 % commitments, each with what its pledges paid."""
+    return (
+        Commitment.objects.filter(contributor__in=contributors_of(user).values("pk"))
+        .select_related("contributor")
+        .annotate(paid_cents=Coalesce(Sum("pledges__receipts__gross_cents"), 0))
+        .order_by("-year", "project_name", "id")
+    )

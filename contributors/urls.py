@@ -8,4 +8,16 @@ app_name = "contributors"
 urlpatterns = [
     path("", views.contribute, name="contribute"),
     path("me/", views.my_account, name="my_account"),
+    path("pledge/", views.pledge_new, name="pledge_new"),
+    path("mine/", views.my_contributions, name="my_contributions"),
+    path("pledges/<int:pk>/", views.pledge_detail, name="pledge_detail"),
+    path("pledges/<int:pk>/change/", views.pledge_amend, name="pledge_amend"),
+    path("pledges/<int:pk>/<slug:action>/", views.pledge_action, name="pledge_action"),
+    path("organisations/new/", views.organisation_new, name="organisation_new"),
+    path("commitments/new/", views.commitment_new, name="commitment_new"),
+    path(
+        "organisations/<int:pk>/members/",
+        views.organisation_members,
+        name="organisation_members",
+    ),
 ]

@@ -1,12 +1,28 @@
 from __future__ import annotations
 
 from allauth.mfa.utils import is_mfa_enabled
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from contributors.selectors import contributors_of
+from contributors import services
+from contributors.enums import PUBLIC_BODY_KINDS
+from contributors.forms import (
+    CommitmentForm,
+    MemberForm,
+    OrganisationForm,
+    PledgeAmendForm,
+    PledgeForm,
+)
+from contributors.models import Pledge, User
+from contributors.selectors import commitments_of, contributors_of, organisations_of, pledges_of
+from funds.selectors import fund_settings_at, payment_requests_of, payments_of, receipts_of
 from governance.permissions import can_enter_portal
 
 
@@ -27,5 +43,239 @@ def my_account(request: HttpRequest) -> HttpResponse:
             "mfa_enabled": is_mfa_enabled(user, types=["totp"]),
             "maintainerships": user.maintainerships.select_related("project"),  # type: ignore[union-attr]
             "can_enter_portal": can_enter_portal(user),
+        },
+    )
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)  # noqa: S101 -- login_required guarantees it
+    return request.user
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pledge_new(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    commitment = None
+    commitment_id = request.GET.get("commitment") or request.POST.get("commitment")
+    if commitment_id:
+        commitment = commitments_of(user).filter(pk=str(commitment_id)).first()
+        if commitment is None:
+            raise Http404
+    initial = {}
+    if commitment is not None:
+        initial = {
+            "commitment": commitment.pk,
+            "pay_as": str(commitment.contributor_id),
+            "frequency": "one_time",
+            "payment_method": "bank_transfer",
+            "amount": services.euros_input(commitment.commitment_cents),
+        }
+    form = PledgeForm(request.POST or None, user=user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            pledge = services.pledge_submit(
+                user=user,
+                organisation=form.organisation(),
+                visibility=data["visibility"],
+                frequency=data["frequency"],
+                amount_cents=data["amount"],
+                payment_method=data["payment_method"],
+                earmarks=data["earmarks"],
+                idempotency_token=data["token"],
+                commitment=commitment,
+            )
+        except services.ContributionError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Thank you: your pledge is recorded."))
+            return redirect("contributors:pledge_detail", pk=pledge.pk)
+    settings_now = fund_settings_at(at=timezone.now())
+    return render(
+        request,
+        "contributors/pledge_form.html",
+        {"form": form, "commitment": commitment, "cap_bp": settings_now["earmark_cap_bp"]},
+    )
+
+
+@login_required
+@require_GET
+def my_contributions(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    return render(
+        request,
+        "contributors/my_contributions.html",
+        {
+            "pledges": pledges_of(user),
+            "payments": payments_of(user),
+            "receipts": receipts_of(user),
+            "payment_requests": payment_requests_of(user),
+            "commitments": commitments_of(user),
+            "organisations": organisations_of(user),
+        },
+    )
+
+
+def _own_pledge(request: HttpRequest, pk: int) -> Pledge:
+    return get_object_or_404(pledges_of(_user(request)), pk=pk)
+
+
+def _amend_initial(pledge: Pledge) -> dict[str, object]:
+    """The amend form starts from the pledge as it stands (amount and earmarks)."""
+    initial: dict[str, object] = {"amount": services.euros_input(pledge.amount_cents)}
+    for row, earmark in enumerate(pledge.earmarks.all(), start=1):
+        initial[f"project_{row}"] = earmark.project_id
+        initial[f"share_{row}"] = services.bp_input(earmark.share_bp)
+    return initial
+
+
+def _pledge_context(pledge: Pledge, amend_form: PledgeAmendForm) -> dict[str, object]:
+    return {
+        "pledge": pledge,
+        "changes": pledge.changes.select_related("actor").order_by("-at", "-id"),
+        "amend_form": amend_form,
+        "payment_requests": pledge.payment_requests.order_by("-issued_at", "-id"),
+        "fund_name": settings.FUND_NAME,
+        "fund_iban": settings.FUND_IBAN,
+        "fund_bic": settings.FUND_BIC,
+    }
+
+
+@login_required
+@require_GET
+def pledge_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    pledge = _own_pledge(request, pk)
+    return render(
+        request,
+        "contributors/pledge_detail.html",
+        _pledge_context(
+            pledge,
+            PledgeAmendForm(initial=_amend_initial(pledge)),
+        ),
+    )
+
+
+PLEDGE_ACTIONS = {
+    "pause": services.pledge_pause,
+    "resume": services.pledge_resume,
+    "cancel": services.pledge_cancel,
+}
+
+
+@login_required
+@require_POST
+def pledge_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    pledge = _own_pledge(request, pk)
+    service = PLEDGE_ACTIONS.get(action)
+    if service is None:
+        raise Http404
+    try:
+        service(pledge=pledge, actor=_user(request))
+    except services.ContributionError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Your pledge is updated."))
+    return redirect("contributors:pledge_detail", pk=pledge.pk)
+
+
+@login_required
+@require_POST
+def pledge_amend(request: HttpRequest, pk: int) -> HttpResponse:
+    pledge = _own_pledge(request, pk)
+    form = PledgeAmendForm(request.POST)
+    if form.is_valid():
+        try:
+            services.pledge_amend(
+                pledge=pledge,
+                actor=_user(request),
+                amount_cents=form.cleaned_data["amount"],
+                earmarks=form.cleaned_data["earmarks"],
+            )
+        except services.ContributionError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Your pledge is changed for the next payments."))
+            return redirect("contributors:pledge_detail", pk=pledge.pk)
+    return render(
+        request,
+        "contributors/pledge_detail.html",
+        _pledge_context(pledge, form),
+        status=400,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organisation_new(request: HttpRequest) -> HttpResponse:
+    form = OrganisationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.organisation_create(user=_user(request), **form.cleaned_data)
+        except services.ContributionError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Your organisation is recorded."))
+            return redirect("contributors:my_contributions")
+    return render(request, "contributors/organisation_form.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def commitment_new(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    form = CommitmentForm(request.POST or None, user=user)
+    form.fields["organisation"].choices = [  # type: ignore[attr-defined]
+        (pk, o.name)
+        for pk, o in form.organisations.items()
+        if o.organisation_kind in PUBLIC_BODY_KINDS
+    ]
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            commitment = services.commitment_create(
+                contributor=form.organisations[data["organisation"]],
+                project_name=data["project_name"],
+                year=data["year"],
+                budget_cents=data["budget"],
+                actor=user,
+            )
+        except services.ContributionError as error:
+            form.add_error(None, str(error))
+        else:
+            return redirect(f"{reverse('contributors:pledge_new')}?commitment={commitment.pk}")
+    return render(request, "contributors/commitment_form.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organisation_members(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    organisation = get_object_or_404(organisations_of(user), pk=pk)
+    form = MemberForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        member = User.objects.filter(email__iexact=form.cleaned_data["email"]).first()
+        if member is None:
+            form.add_error("email", _("Nobody has an account with this address yet."))
+        else:
+            try:
+                services.membership_add(
+                    contributor=organisation,
+                    user=member,
+                    role=form.cleaned_data["role"],
+                    actor=user,
+                )
+            except services.ContributionError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, _("The person can now act for the organisation."))
+                return redirect("contributors:organisation_members", pk=organisation.pk)
+    return render(
+        request,
+        "contributors/organisation_members.html",
+        {
+            "organisation": organisation,
+            "memberships": organisation.memberships.select_related("user").order_by("role", "id"),
+            "form": form,
         },
     )

@@ -1,9 +1,23 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.http import HttpRequest
 
-from funds.models import FundSettingValue
+from funds.models import (
+    Account,
+    BankStatement,
+    BankStatementLine,
+    FundSettingValue,
+    Journal,
+    JournalLeg,
+    Payment,
+    PaymentEvent,
+    PaymentRequest,
+    Receipt,
+    Refund,
+)
 
 
 @admin.register(FundSettingValue)
@@ -25,3 +39,96 @@ class FundSettingValueAdmin(admin.ModelAdmin[FundSettingValue]):
         self, request: HttpRequest, obj: FundSettingValue | None = None
     ) -> bool:
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin[Any]):
+    """Money rows change only through the services: the admin shows them."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class JournalLegInline(admin.TabularInline[JournalLeg, Journal]):
+    model = JournalLeg
+    extra = 0
+    can_delete = False
+    readonly_fields = ["account", "amount_cents"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Account)
+class AccountAdmin(ReadOnlyAdmin):
+    list_display = ["kind", "project", "created_at"]
+    list_filter = ["kind"]
+
+
+@admin.register(Journal)
+class JournalAdmin(ReadOnlyAdmin):
+    list_display = ["source", "external_id", "memo", "booked_at"]
+    list_filter = ["source"]
+    search_fields = ["external_id", "memo"]
+    inlines = [JournalLegInline]
+
+
+class PaymentEventInline(admin.TabularInline[PaymentEvent, Payment]):
+    model = PaymentEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ["status", "at", "source", "stripe_event_id", "actor"]
+    fields = ["status", "at", "source", "stripe_event_id", "actor"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = ["id", "pledge", "method", "amount_cents", "status", "created_at"]
+    list_filter = ["status", "method"]
+    search_fields = ["stripe_payment_intent_id", "idempotency_key"]
+    inlines = [PaymentEventInline]
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnlyAdmin):
+    list_display = ["id", "kind", "payment", "amount_cents", "status", "reviewed_by", "created_at"]
+    list_filter = ["kind", "status"]
+
+
+@admin.register(Receipt)
+class ReceiptAdmin(ReadOnlyAdmin):
+    list_display = [
+        "id",
+        "contributor",
+        "gross_cents",
+        "processor_fee_cents",
+        "net_cents",
+        "received_at",
+    ]
+    search_fields = ["contributor__name"]
+
+
+@admin.register(PaymentRequest)
+class PaymentRequestAdmin(ReadOnlyAdmin):
+    list_display = ["number", "reference", "pledge", "amount_cents", "status", "issued_at"]
+    list_filter = ["status", "year"]
+    search_fields = ["number", "reference"]
+
+
+@admin.register(BankStatement)
+class BankStatementAdmin(ReadOnlyAdmin):
+    list_display = ["statement_id", "account_iban", "uploaded_by", "uploaded_at"]
+
+
+@admin.register(BankStatementLine)
+class BankStatementLineAdmin(ReadOnlyAdmin):
+    list_display = ["statement", "entry_reference", "amount_cents", "status", "payment_request"]
+    list_filter = ["status"]

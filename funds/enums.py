@@ -32,3 +32,99 @@ FUND_SETTING_BOUNDS: dict[str, tuple[int, int]] = {
     FundSettingKey.PLEDGE_MIN_CENTS: (1, 10**12),
     FundSettingKey.PLEDGE_MAX_CENTS: (1, 10**12),
 }
+
+
+class AccountKind(models.TextChoices):
+    """The ledger's accounts. Debit-normal ones (money the fund holds, costs)
+    have a positive balance when debited; credit-normal ones (what the fund
+    owes to the pool, to projects, to its operations) when credited."""
+
+    BANK = "bank", _("Bank account")
+    STRIPE_CLEARING = "stripe_clearing", _("Stripe clearing")
+    PROCESSOR_FEES = "processor_fees", _("Processor fees")
+    UNALLOCATED = "unallocated", _("Unallocated receipts")
+    POOL = "pool", _("Common pool")
+    OPERATING = "operating", _("Fund operating account")
+    PROJECT = "project", _("Project balance")
+    PAYOUTS = "payouts", _("Payouts")
+
+
+DEBIT_NORMAL_KINDS = frozenset(
+    {AccountKind.BANK, AccountKind.STRIPE_CLEARING, AccountKind.PROCESSOR_FEES, AccountKind.PAYOUTS}
+)
+
+
+class JournalSource(models.TextChoices):
+    """What an outside event booked in the ledger is; one journal per (source, external id)."""
+
+    RECEIPT = "receipt", _("Receipt")
+    ALLOCATION = "allocation", _("Allocation")
+    PAYOUT = "payout", _("Payout")
+    ADJUSTMENT = "adjustment", _("Adjustment")
+
+
+class PaymentMethod(models.TextChoices):
+    CARD = "card", _("Card")
+    SEPA_DEBIT = "sepa_debit", _("SEPA Direct Debit")
+    BANK_TRANSFER = "bank_transfer", _("Bank transfer on invoice")
+
+
+STRIPE_METHODS = frozenset({PaymentMethod.CARD, PaymentMethod.SEPA_DEBIT})
+
+
+class PaymentStatus(models.TextChoices):
+    CREATED = "created", _("Created")
+    PENDING = "pending", _("Pending")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+    REFUNDED = "refunded", _("Refunded")
+    DISPUTED = "disputed", _("Disputed")
+
+
+# The only moves a payment may make (docs/payments.md draws them).
+PAYMENT_TRANSITIONS: dict[str, frozenset[str]] = {
+    PaymentStatus.CREATED: frozenset(
+        {PaymentStatus.PENDING, PaymentStatus.SUCCEEDED, PaymentStatus.FAILED}
+    ),
+    PaymentStatus.PENDING: frozenset({PaymentStatus.SUCCEEDED, PaymentStatus.FAILED}),
+    PaymentStatus.SUCCEEDED: frozenset({PaymentStatus.REFUNDED, PaymentStatus.DISPUTED}),
+    PaymentStatus.FAILED: frozenset(),
+    PaymentStatus.REFUNDED: frozenset(),
+    PaymentStatus.DISPUTED: frozenset({PaymentStatus.REFUNDED}),
+}
+PAYMENT_FINAL_STATUSES = frozenset({PaymentStatus.FAILED, PaymentStatus.REFUNDED})
+
+
+class PaymentEventSource(models.TextChoices):
+    SYSTEM = "system", _("The platform")
+    STRIPE_WEBHOOK = "stripe_webhook", _("Stripe webhook")
+    STRIPE_SYNC = "stripe_sync", _("Stripe reconciliation")
+    BANK_STATEMENT = "bank_statement", _("Bank statement")
+    MANUAL = "manual", _("Administrator")
+
+
+class RefundKind(models.TextChoices):
+    REFUND = "refund", _("Refund")
+    DISPUTE = "dispute", _("Dispute (chargeback)")
+
+
+class RefundStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+
+
+class PaymentRequestStatus(models.TextChoices):
+    AWAITING_PAYMENT = "awaiting_payment", _("Awaiting payment")
+    PAID = "paid", _("Paid")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class StatementLineStatus(models.TextChoices):
+    UNMATCHED = "unmatched", _("Unmatched")
+    MATCHED = "matched", _("Matched")
+    PARTIAL = "partial", _("Partial payment: needs a decision")
+    OVERPAID = "overpaid", _("Over-payment: needs a decision")
+    BOOKED = "booked", _("Booked")
+    IGNORED = "ignored", _("Ignored")
+    DEBIT = "debit", _("Outgoing (not a contribution)")

@@ -1,1 +1,50 @@
-"""funds: forms."""
+"""funds: forms of the reconciliation pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.validators import FileExtensionValidator
+from django.utils.translation import gettext_lazy as _
+
+from contributors.services import ContributionError, parse_amount_cents
+from funds.camt import MAX_STATEMENT_BYTES
+from funds.models import PaymentRequest
+
+
+class StatementUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("CAMT.053 statement (XML)"),
+        validators=[FileExtensionValidator(["xml"])],
+    )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_STATEMENT_BYTES:
+            raise forms.ValidationError(_("The file is too large for a bank statement."))
+        return upload
+
+
+class LineDecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("book", _("Book")), ("ignore", _("Ignore"))])
+    payment_request = forms.ModelChoiceField(
+        queryset=PaymentRequest.objects.all(),
+        required=False,
+        to_field_name="number",
+        label=_("Payment request number"),
+        widget=forms.TextInput(attrs={"placeholder": "2026-000001"}),
+    )
+
+
+class MarkPaidForm(forms.Form):
+    amount = forms.CharField(label=_("Amount received (euros)"), max_length=30)
+    received_on = forms.DateField(
+        label=_("Received on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean_amount(self) -> int:
+        try:
+            return parse_amount_cents(self.cleaned_data["amount"])
+        except ContributionError as error:
+            raise forms.ValidationError(str(error)) from None

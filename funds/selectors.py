@@ -1,11 +1,39 @@
-"""Reads of the fund: settings in force."""
+"""Reads of the fund: settings in force, ledger balances."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from funds.enums import FUND_SETTING_DEFAULTS, FundSettingKey
-from funds.models import FundSettingValue
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+
+from contributors.models import Contributor, Pledge
+from funds.enums import (
+    DEBIT_NORMAL_KINDS,
+    FUND_SETTING_DEFAULTS,
+    AccountKind,
+    FundSettingKey,
+    JournalSource,
+    PaymentRequestStatus,
+    PaymentStatus,
+    StatementLineStatus,
+)
+from funds.models import (
+    Account,
+    BankStatement,
+    BankStatementLine,
+    FundSettingValue,
+    Journal,
+    JournalLeg,
+    Payment,
+    PaymentRequest,
+    Receipt,
+    Refund,
+)
+from projects.models import Project
 
 
 def fund_setting_value(*, key: FundSettingKey | str, at: datetime) -> int:
@@ -31,3 +59,242 @@ def fund_settings_at(*, at: datetime) -> dict[str, int]:
             seen.add(row.key)
             result[row.key] = row.value
     return result
+
+
+def account_balance_cents(
+    *,
+    account: Account | None = None,
+    kind: AccountKind | str | None = None,
+    project: Project | None = None,
+) -> int:
+    """The balance of one ledger account in cents, in its natural sign: what
+    the fund holds for debit-normal accounts (bank, Stripe clearing, fees,
+    payouts), what it owes for credit-normal ones (unallocated receipts, pool,
+    operating account, project balances). An account never used is 0."""
+    if account is not None:
+        account_kind = AccountKind(account.kind)
+        legs = JournalLeg.objects.filter(account=account)
+    else:
+        if kind is None:
+            raise ValueError("Give an account or its kind.")
+        account_kind = AccountKind(kind)
+        legs = JournalLeg.objects.filter(account__kind=account_kind, account__project=project)
+    total = legs.aggregate(total=Sum("amount_cents"))["total"] or 0
+    return int(total) if account_kind in DEBIT_NORMAL_KINDS else -int(total)
+
+
+def pool_balance_cents() -> int:
+    """The common pool's balance, from the ledger."""
+    return account_balance_cents(kind=AccountKind.POOL)
+
+
+def project_balances_cents() -> dict[int, int]:
+    """Every project's balance (credit-normal), by project id, in one query."""
+    rows = (
+        JournalLeg.objects.filter(account__kind=AccountKind.PROJECT)
+        .values("account__project_id")
+        .annotate(total=Sum("amount_cents"))
+    )
+    return {row["account__project_id"]: -int(row["total"]) for row in rows}
+
+
+@dataclass(frozen=True)
+class BooksProblem:
+    """A broken invariant of the books: its name and what breaks it."""
+
+    invariant: str
+    detail: str
+
+
+def _first_ids(queryset: Any, limit: int = 5) -> str:
+    return ", ".join(f"#{pk}" for pk in queryset.values_list("pk", flat=True)[:limit])
+
+
+def _journals_balanced() -> str | None:
+    unbalanced = Journal.objects.annotate(
+        total=Coalesce(Sum("legs__amount_cents"), 0), count=Count("legs")
+    ).filter(~Q(total=0) | Q(count__lt=2))
+    if unbalanced.exists():
+        return f"journals {_first_ids(unbalanced)} do not have two or more legs summing to zero"
+    return None
+
+
+def _ledger_sums_to_zero() -> str | None:
+    total = JournalLeg.objects.aggregate(total=Coalesce(Sum("amount_cents"), 0))["total"]
+    return None if total == 0 else f"all legs sum to {total}"
+
+
+def _receipt_net_is_gross_minus_fee() -> str | None:
+    bad = Receipt.objects.exclude(net_cents=F("gross_cents") - F("processor_fee_cents"))
+    return f"receipts {_first_ids(bad)}" if bad.exists() else None
+
+
+def _receipts_booked_once() -> str | None:
+    orphans = Journal.objects.filter(source=JournalSource.RECEIPT, receipt__isnull=True)
+    if orphans.exists():
+        return f"receipt journals {_first_ids(orphans)} have no receipt"
+    return None
+
+
+def _ledger_matches_receipts() -> str | None:
+    totals = Receipt.objects.aggregate(
+        gross=Coalesce(Sum("gross_cents"), 0),
+        fee=Coalesce(Sum("processor_fee_cents"), 0),
+        net=Coalesce(Sum("net_cents"), 0),
+    )
+    legs = {
+        row["account__kind"]: int(row["total"])
+        for row in JournalLeg.objects.filter(journal__source=JournalSource.RECEIPT)
+        .values("account__kind")
+        .annotate(total=Sum("amount_cents"))
+    }
+    expected = {"unallocated": -totals["gross"], "fees": totals["fee"], "cash": totals["net"]}
+    found = {
+        "unallocated": legs.get(AccountKind.UNALLOCATED, 0),
+        "fees": legs.get(AccountKind.PROCESSOR_FEES, 0),
+        "cash": legs.get(AccountKind.BANK, 0) + legs.get(AccountKind.STRIPE_CLEARING, 0),
+    }
+    if found != expected:
+        return f"receipt journals book {found} but the receipts add up to {expected}"
+    return None
+
+
+_PAID = [PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED, PaymentStatus.DISPUTED]
+
+
+def _succeeded_payments_have_one_receipt() -> str | None:
+    missing = Payment.objects.filter(status__in=_PAID).exclude(
+        pk__in=Receipt.objects.filter(refund__isnull=True).values("payment_id")
+    )
+    unpaid = Payment.objects.exclude(status__in=_PAID).filter(receipts__isnull=False).distinct()
+    if missing.exists() or unpaid.exists():
+        return (
+            f"succeeded without receipt: {_first_ids(missing) or '-'}; "
+            f"receipt without success: {_first_ids(unpaid) or '-'}"
+        )
+    return None
+
+
+def _refunds_within_receipt() -> str | None:
+    over = (
+        Receipt.objects.filter(refund__isnull=True)
+        .annotate(reversed_cents=Coalesce(Sum("reversals__gross_cents"), 0))
+        .filter(reversed_cents__lt=-F("gross_cents"))
+    )
+    return (
+        f"receipts {_first_ids(over)} are reversed by more than they received"
+        if over.exists()
+        else None
+    )
+
+
+def _no_negative_balance() -> str | None:
+    negative = [
+        str(kind)
+        for kind in (AccountKind.POOL, AccountKind.OPERATING, AccountKind.BANK)
+        if account_balance_cents(kind=kind) < 0
+    ]
+    negative += [f"project {pk}" for pk, cents in project_balances_cents().items() if cents < 0]
+    return f"negative: {', '.join(sorted(negative))}" if negative else None
+
+
+BOOKS_INVARIANTS: tuple[tuple[str, Callable[[], str | None]], ...] = (
+    ("journals_balanced", _journals_balanced),
+    ("ledger_sums_to_zero", _ledger_sums_to_zero),
+    ("receipt_net_is_gross_minus_fee", _receipt_net_is_gross_minus_fee),
+    ("receipts_booked_once", _receipts_booked_once),
+    ("ledger_matches_receipts", _ledger_matches_receipts),
+    ("succeeded_payments_have_one_receipt", _succeeded_payments_have_one_receipt),
+    ("refunds_within_receipt", _refunds_within_receipt),
+    ("no_negative_balance", _no_negative_balance),
+)
+
+
+def books_check() -> list[BooksProblem]:
+    """Every invariant of the books, in order; an empty list means they all hold."""
+    problems = []
+    for name, check in BOOKS_INVARIANTS:
+        detail = check()
+        if detail is not None:
+            problems.append(BooksProblem(name, detail))
+    return problems
+
+
+def _own_pledges(user: Any) -> QuerySet[Pledge]:
+    return Pledge.objects.filter(
+        contributor__in=Contributor.objects.filter(Q(user=user) | Q(memberships__user=user)).values(
+            "pk"
+        )
+    )
+
+
+def receipts_of(user: Any) -> QuerySet[Receipt]:
+    """The receipts of the user's own pledges and their organisations' pledges."""
+    return (
+        Receipt.objects.filter(pledge__in=_own_pledges(user).values("pk"))
+        .select_related("contributor", "payment")
+        .order_by("-received_at", "-id")
+    )
+
+
+def payments_of(user: Any) -> QuerySet[Payment]:
+    return (
+        Payment.objects.filter(pledge__in=_own_pledges(user).values("pk"))
+        .select_related("pledge")
+        .order_by("-created_at", "-id")
+    )
+
+
+def payment_requests_of(user: Any) -> QuerySet[PaymentRequest]:
+    return (
+        PaymentRequest.objects.filter(pledge__in=_own_pledges(user).values("pk"))
+        .select_related("pledge__contributor")
+        .order_by("-issued_at", "-id")
+    )
+
+
+def statement_summaries() -> QuerySet[BankStatement]:
+    """Statements with their line counts by status, newest first (one query)."""
+    return (
+        BankStatement.objects.select_related("uploaded_by")
+        .annotate(
+            line_count=Count("lines"),
+            booked_count=Count("lines", filter=Q(lines__status=StatementLineStatus.BOOKED)),
+            pending_count=Count(
+                "lines",
+                filter=Q(
+                    lines__status__in=[
+                        StatementLineStatus.UNMATCHED,
+                        StatementLineStatus.PARTIAL,
+                        StatementLineStatus.OVERPAID,
+                    ]
+                ),
+            ),
+        )
+        .order_by("-uploaded_at", "-id")
+    )
+
+
+def statement_lines(statement: BankStatement) -> QuerySet[BankStatementLine]:
+    return (
+        BankStatementLine.objects.filter(statement=statement)
+        .select_related("payment_request", "decided_by")
+        .order_by("id")
+    )
+
+
+def awaiting_payment_requests() -> QuerySet[PaymentRequest]:
+    return (
+        PaymentRequest.objects.filter(status=PaymentRequestStatus.AWAITING_PAYMENT)
+        .select_related("pledge__contributor")
+        .order_by("issued_at", "id")
+    )
+
+
+def refunds_to_review() -> QuerySet[Refund]:
+    """Refunds and disputes no administrator has looked at yet."""
+    return (
+        Refund.objects.filter(reviewed_at__isnull=True)
+        .select_related("payment__pledge__contributor")
+        .order_by("created_at", "id")
+    )

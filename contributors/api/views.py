@@ -1,1 +1,30 @@
-"""contributors API: views."""
+"""contributors API: views (a contributor's own pledges, read-only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import generics
+from rest_framework.permissions import IsAuthenticated
+
+from contributors.api.serializers import PledgeSerializer
+from contributors.models import Pledge
+from contributors.selectors import pledges_of
+
+
+class PledgeListAPIView(generics.ListAPIView[Pledge]):
+    """The signed-in user's pledges and their organisations' pledges."""
+
+    serializer_class = PledgeSerializer
+    permission_classes = [IsAuthenticated]
+
+    def get_queryset(self) -> Any:
+        return pledges_of(self.request.user)  # type: ignore[arg-type]
+
+
+class PledgeDetailAPIView(generics.RetrieveAPIView[Pledge]):
+    serializer_class = PledgeSerializer
+    permission_classes = [IsAuthenticated]
+
+    def get_queryset(self) -> Any:
+        return pledges_of(self.request.user)  # type: ignore[arg-type]

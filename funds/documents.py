@@ -1,0 +1,106 @@
+"""PDF documents of the fund, drawn with reportlab (pure Python): payment
+requests for bank transfers and receipt attestations."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from django.conf import settings
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+
+from funds.models import PaymentRequest, Receipt
+
+
+def _euros(cents: int) -> str:
+    sign = "-" if cents < 0 else ""
+    whole, part = divmod(abs(cents), 100)
+    return f"{sign}{whole:,}".replace(",", "\u202f") + f",{part:02d} EUR"
+
+
+def _draw_lines(canvas: Canvas, lines: list[tuple[str, str]], top: float) -> float:
+    y = top
+    for label, value in lines:
+        canvas.setFont("Helvetica-Bold", 10)
+        canvas.drawString(20 * mm, y, label)
+        canvas.setFont("Helvetica", 10)
+        for part in value.splitlines() or [""]:
+            canvas.drawString(75 * mm, y, part)
+            y -= 5.5 * mm
+        y -= 1.5 * mm
+    return y
+
+
+def _document(title: str, subject: str, lines: list[tuple[str, str]], footer: str) -> bytes:
+    buffer = BytesIO()
+    canvas = Canvas(buffer, pagesize=A4, invariant=True)
+    canvas.setTitle(title)
+    canvas.setSubject(subject)
+    canvas.setAuthor(settings.FUND_NAME)
+    _width, height = A4
+    canvas.setFont("Helvetica-Bold", 16)
+    canvas.drawString(20 * mm, height - 25 * mm, settings.FUND_NAME)
+    canvas.setFont("Helvetica-Bold", 13)
+    canvas.drawString(20 * mm, height - 38 * mm, title)
+    _draw_lines(canvas, lines, height - 52 * mm)
+    canvas.setFont("Helvetica-Oblique", 8)
+    canvas.drawString(20 * mm, 15 * mm, footer)
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def payment_request_pdf(request: PaymentRequest) -> bytes:
+    """The payment request: who pays what, to which account, with which reference."""
+    contributor = request.pledge.contributor
+    payer = contributor.legal_name or contributor.name
+    if contributor.billing_address:
+        payer += "\n" + contributor.billing_address
+    lines = [
+        (_("Number"), request.number),
+        (_("Issued on"), formats.date_format(timezone.localtime(request.issued_at), "DATE_FORMAT")),
+        (_("Payer"), payer),
+        (_("Amount"), _euros(request.amount_cents)),
+        (_("Account holder"), settings.FUND_NAME),
+        (_("IBAN"), settings.FUND_IBAN),
+        (_("BIC"), settings.FUND_BIC),
+        (_("Payment reference"), request.reference),
+        (_("Pledge"), f"#{request.pledge_id}"),
+    ]
+    if contributor.siren_siret:
+        lines.insert(3, (_("SIREN/SIRET"), contributor.siren_siret))
+    return _document(
+        _("Payment request %(number)s") % {"number": request.number},
+        request.reference,
+        lines,
+        _("Quote the payment reference exactly so that your transfer is matched."),
+    )
+
+
+def receipt_pdf(receipt: Receipt, language: str) -> bytes:
+    """An attestation that the fund received (or, negative, returned) the money."""
+    with translation.override(language):
+        contributor = receipt.contributor
+        lines = [
+            (_("Receipt"), f"#{receipt.pk}"),
+            (_("Contributor"), contributor.legal_name or contributor.name),
+            (
+                _("Received on"),
+                formats.date_format(timezone.localtime(receipt.received_at), "DATE_FORMAT"),
+            ),
+            (_("Gross amount"), _euros(receipt.gross_cents)),
+            (_("Processor fee"), _euros(receipt.processor_fee_cents)),
+            (_("Net amount"), _euros(receipt.net_cents)),
+            (_("Pledge"), f"#{receipt.pledge_id}"),
+        ]
+        if receipt.reverses_id is not None:
+            lines.append((_("Reverses receipt"), f"#{receipt.reverses_id}"))
+        return _document(
+            _("Attestation of contribution"),
+            f"receipt-{receipt.pk}",
+            lines,
+            _("This attestation is not a tax receipt."),
+        )

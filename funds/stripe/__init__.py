@@ -1,0 +1,1 @@
+"""Stripe: the gateway (`client`, the only importer of the SDK), amounts and webhooks."""

@@ -1,0 +1,595 @@
+"""Stripe workflows, built on the fund's payment services: a pledge's payment
+on our own page, the monthly off-session charges, Stripe's state (always
+re-fetched) applied to our payments, refunds, disputes and reconciliation.
+
+Stripe calls never run inside a database transaction that holds a lock for
+long: a payment is first *claimed* (created -> pending, committed), then
+charged with an idempotency key derived from its row, then updated."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from contributors.enums import PledgeFrequency, PledgeStatus, Visibility
+from contributors.models import Pledge
+from contributors.services import (
+    pledge_record_payment_failure,
+    pledge_save_payment_method,
+    pledge_schedule_next_charge,
+)
+from funds.enums import (
+    PaymentEventSource,
+    PaymentMethod,
+    PaymentStatus,
+    RefundKind,
+    RefundStatus,
+)
+from funds.models import Payment, PaymentEvent, Refund
+from funds.services import (
+    RECEIPTABLE_STATUSES,
+    payment_attach_stripe_intent,
+    payment_create,
+    payment_email_enqueue,
+    payment_succeed,
+    payment_transition,
+    refund_fail,
+    refund_record,
+    refund_succeed,
+)
+from funds.stripe.client import (
+    GatewayCardError,
+    GatewayError,
+    IntentState,
+    RefundState,
+    gateway,
+)
+
+logger = logging.getLogger(__name__)
+
+STRIPE_METHOD_TYPES: dict[str, str] = {
+    PaymentMethod.CARD: "card",
+    PaymentMethod.SEPA_DEBIT: "sepa_debit",
+}
+# A failed monthly charge is tried again 1, 3 and 7 days after each failure;
+# the pledge is suspended after the fourth failure in a row.
+RETRY_DELAYS_DAYS = (1, 3, 7)
+SUSPEND_AFTER_FAILURES = len(RETRY_DELAYS_DAYS) + 1
+# A claimed payment that never got its PaymentIntent (crash, timeout) is
+# charged again, with the same idempotency key, after this long.
+STALE_CLAIM = timedelta(minutes=10)
+PAYABLE_PLEDGE_STATUSES = frozenset({PledgeStatus.AWAITING_PAYMENT, PledgeStatus.SUSPENDED})
+_PENDING_INTENT_STATUSES = frozenset(
+    {"processing", "requires_action", "requires_confirmation", "requires_capture"}
+)
+_FAILED_INTENT_STATUSES = frozenset({"requires_payment_method", "canceled"})
+
+
+class StripePaymentError(ValueError):
+    """A Stripe payment step that cannot happen; the message is for the user."""
+
+
+@dataclass(frozen=True)
+class CheckoutStart:
+    setup_intent_id: str
+    client_secret: str
+    method_type: str
+
+
+@dataclass(frozen=True)
+class CheckoutResult:
+    payment: Payment
+    # Set when the bank asks the payer to authenticate (3-D Secure): the page
+    # hands it to Stripe.js (`confirmCardPayment`), then asks for a sync.
+    action_client_secret: str = ""
+
+
+def _month_key(pledge_id: int, period: date, attempt: int) -> str:
+    base = f"pledge_{pledge_id}_{period:%Y-%m}"
+    return base if attempt == 1 else f"{base}_a{attempt}"
+
+
+# --- The payment page -----------------------------------------------------------
+
+
+def stripe_checkout_start(*, pledge: Pledge, email: str) -> CheckoutStart:
+    """Prepare the payment page of `pledge`: its Stripe customer, and a
+    SetupIntent that Stripe.js confirms with the card or the IBAN mandate
+    (so the method is saved for the monthly charges, and for a retry)."""
+    method_type = STRIPE_METHOD_TYPES.get(pledge.payment_method)
+    if method_type is None:
+        raise StripePaymentError(_("This pledge is not paid by card or SEPA Direct Debit."))
+    if pledge.status not in PAYABLE_PLEDGE_STATUSES:
+        raise StripePaymentError(_("This pledge has nothing to pay now."))
+    client = gateway()
+    customer = pledge.stripe_customer_id
+    if not customer:
+        # A secret contributor's name and address stay on the platform.
+        secret = pledge.contributor.visibility == Visibility.SECRET
+        customer = client.customer_create(
+            email="" if secret else email,
+            name="" if secret else pledge.contributor.name,
+            idempotency_key=f"pledge_{pledge.pk}_customer",
+        )
+        pledge = pledge_save_payment_method(
+            pledge=pledge, customer_id=customer, payment_method_id=pledge.stripe_payment_method_id
+        )
+    attempt = pledge.payments.count() + 1
+    setup = client.setup_intent_create(
+        customer=customer,
+        method_type=method_type,
+        metadata={"pledge": str(pledge.pk)},
+        idempotency_key=f"pledge_{pledge.pk}_setup_{attempt}",
+    )
+    return CheckoutStart(
+        setup_intent_id=setup.id, client_secret=setup.client_secret, method_type=method_type
+    )
+
+
+def _first_payment(pledge: Pledge) -> Payment:
+    """The payment the page charges: the live one if a double submit already
+    made it, else a new attempt (keyed by pledge and month for a monthly pledge)."""
+    with transaction.atomic():
+        locked = Pledge.objects.select_for_update(of=("self",)).get(pk=pledge.pk)
+        live = (
+            Payment.objects.filter(pledge=locked)
+            .exclude(status=PaymentStatus.FAILED)
+            .order_by("-id")
+            .first()
+        )
+        if live is not None and live.status in {PaymentStatus.CREATED, PaymentStatus.PENDING}:
+            return live
+        if locked.status not in PAYABLE_PLEDGE_STATUSES:
+            raise StripePaymentError(_("This pledge has nothing to pay now."))
+        if locked.frequency == PledgeFrequency.MONTHLY:
+            period = timezone.localdate().replace(day=1)
+            attempt = (
+                Payment.objects.filter(pledge=locked, period_date=period).aggregate(
+                    n=Max("attempt")
+                )["n"]
+                or 0
+            ) + 1
+            return payment_create(
+                pledge=locked,
+                method=locked.payment_method,
+                amount_cents=locked.amount_cents,
+                idempotency_key=_month_key(locked.pk, period, attempt),
+                period_date=period,
+                attempt=attempt,
+            )
+        attempt = Payment.objects.filter(pledge=locked).count() + 1
+        return payment_create(
+            pledge=locked,
+            method=locked.payment_method,
+            amount_cents=locked.amount_cents,
+            idempotency_key=f"pledge_{locked.pk}_once_{attempt}",
+            attempt=attempt,
+        )
+
+
+def stripe_checkout_complete(*, pledge: Pledge, setup_intent_id: str) -> CheckoutResult:
+    """Stripe.js confirmed the SetupIntent: check it (re-fetched) belongs to
+    this pledge, save the method, and charge the first payment."""
+    pledge = Pledge.objects.get(pk=pledge.pk)
+    setup = gateway().setup_intent_retrieve(setup_intent_id)
+    if (
+        setup.metadata.get("pledge") != str(pledge.pk)
+        or not setup.customer
+        or setup.customer != pledge.stripe_customer_id
+    ):
+        raise StripePaymentError(_("These payment details belong to another pledge."))
+    if setup.status != "succeeded" or not setup.payment_method:
+        raise StripePaymentError(_("Your payment details were not confirmed; please try again."))
+    pledge = pledge_save_payment_method(
+        pledge=pledge, customer_id=setup.customer, payment_method_id=setup.payment_method
+    )
+    payment = payment_charge(payment=_first_payment(pledge), off_session=False)
+    secret = ""
+    if payment.status == PaymentStatus.PENDING and payment.stripe_payment_intent_id:
+        intent = gateway().payment_intent_retrieve(payment.stripe_payment_intent_id)
+        if intent.status == "requires_action":
+            secret = intent.client_secret
+    return CheckoutResult(payment=payment, action_client_secret=secret)
+
+
+# --- Charging -------------------------------------------------------------------
+
+
+def _payment_claim(*, payment: Payment, resume: bool) -> bool:
+    """Take `payment` for charging (created -> pending). With `resume`, a
+    pending payment that never got its PaymentIntent is taken again (its
+    idempotency key makes Stripe answer with the first attempt's intent)."""
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update(of=("self",)).get(pk=payment.pk)
+        if locked.status == PaymentStatus.CREATED:
+            payment_transition(
+                payment=locked, to_status=PaymentStatus.PENDING, source=PaymentEventSource.SYSTEM
+            )
+            return True
+        return bool(
+            resume
+            and locked.status == PaymentStatus.PENDING
+            and not locked.stripe_payment_intent_id
+        )
+
+
+def payment_charge(*, payment: Payment, off_session: bool, resume: bool = False) -> Payment:
+    """Charge `payment` with its pledge's saved payment method, once: a second
+    call (a duplicated task, a double submit) finds it claimed and does nothing."""
+    if not _payment_claim(payment=payment, resume=resume):
+        return Payment.objects.get(pk=payment.pk)
+    pledge = Pledge.objects.get(pk=payment.pledge_id)
+    method_type = STRIPE_METHOD_TYPES[payment.method]
+    try:
+        intent = gateway().payment_intent_create(
+            amount_cents=payment.amount_cents,
+            currency=payment.currency,
+            customer=pledge.stripe_customer_id,
+            payment_method=pledge.stripe_payment_method_id,
+            method_type=method_type,
+            off_session=off_session,
+            metadata={"payment": str(payment.pk), "pledge": str(pledge.pk)},
+            idempotency_key=payment.idempotency_key,
+        )
+    except GatewayCardError as error:
+        if error.payment_intent_id:
+            payment_attach_stripe_intent(
+                payment=payment, stripe_payment_intent_id=error.payment_intent_id
+            )
+        return payment_fail(
+            payment=payment,
+            failure_code=error.code,
+            failure_message=error.message,
+            source=PaymentEventSource.SYSTEM,
+        )
+    payment_attach_stripe_intent(payment=payment, stripe_payment_intent_id=intent.id)
+    return payment_apply_intent(payment=payment, intent=intent, source=PaymentEventSource.SYSTEM)
+
+
+def payment_fail(
+    *,
+    payment: Payment,
+    failure_code: str,
+    failure_message: str,
+    source: PaymentEventSource | str,
+    stripe_event_id: str = "",
+) -> Payment:
+    """The attempt failed: the payment fails (once), the pledge counts the
+    failure (and is suspended after too many), the contributor is emailed."""
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update(of=("self",)).get(pk=payment.pk)
+        if locked.status not in {PaymentStatus.CREATED, PaymentStatus.PENDING}:
+            return locked
+        locked = payment_transition(
+            payment=locked,
+            to_status=PaymentStatus.FAILED,
+            source=source,
+            stripe_event_id=stripe_event_id,
+            failure_code=failure_code or "failed",
+            failure_message=failure_message,
+        )
+        pledge = pledge_record_payment_failure(
+            pledge=Pledge.objects.get(pk=locked.pledge_id),
+            suspend_after=SUSPEND_AFTER_FAILURES,
+            reason=failure_code,
+        )
+        if pledge.status == PledgeStatus.SUSPENDED and pledge.failed_attempts == (
+            SUSPEND_AFTER_FAILURES
+        ):
+            # Each failure has its email (payment_transition); suspension has its own.
+            payment_email_enqueue(payment=locked, kind="renewal_problem")
+    return locked
+
+
+def payment_apply_intent(
+    *,
+    payment: Payment,
+    intent: IntentState,
+    source: PaymentEventSource | str,
+    stripe_event_id: str = "",
+) -> Payment:
+    """Bring `payment` to the state of its PaymentIntent as Stripe has it now.
+    Harmless when repeated or late: a booked payment is left alone."""
+    current = Payment.objects.get(pk=payment.pk)
+    if current.status in RECEIPTABLE_STATUSES:
+        return current
+    if intent.status == "succeeded":
+        if intent.balance_transaction_id is None:
+            # SEPA: accepted, but the money has not settled yet.
+            return _ensure_pending(current, source, stripe_event_id)
+        fee = gateway().balance_transaction_fee_cents(intent.balance_transaction_id)
+        payment_succeed(
+            payment=current,
+            gross_cents=intent.amount_cents,
+            processor_fee_cents=fee,
+            received_at=timezone.now(),
+            source=source,
+            stripe_event_id=stripe_event_id,
+        )
+        return Payment.objects.get(pk=payment.pk)
+    if intent.status in _PENDING_INTENT_STATUSES:
+        return _ensure_pending(current, source, stripe_event_id)
+    if intent.status in _FAILED_INTENT_STATUSES:
+        return payment_fail(
+            payment=current,
+            failure_code=intent.failure_code or intent.status,
+            failure_message=intent.failure_message,
+            source=source,
+            stripe_event_id=stripe_event_id,
+        )
+    return current
+
+
+def _ensure_pending(payment: Payment, source: PaymentEventSource | str, event_id: str) -> Payment:
+    """Created -> pending; any later status (a concurrent success) is left alone."""
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update(of=("self",)).get(pk=payment.pk)
+        if locked.status != PaymentStatus.CREATED:
+            return locked
+        return payment_transition(
+            payment=locked,
+            to_status=PaymentStatus.PENDING,
+            source=source,
+            stripe_event_id=event_id,
+        )
+
+
+def payment_sync(
+    *, payment: Payment, source: PaymentEventSource | str, stripe_event_id: str = ""
+) -> Payment:
+    """Re-fetch the payment's PaymentIntent from Stripe and apply it."""
+    if not payment.stripe_payment_intent_id:
+        return payment
+    intent = gateway().payment_intent_retrieve(payment.stripe_payment_intent_id)
+    return payment_apply_intent(
+        payment=payment, intent=intent, source=source, stripe_event_id=stripe_event_id
+    )
+
+
+def payment_for_intent(intent: IntentState) -> Payment | None:
+    """Our payment of a PaymentIntent: by its id, or by the metadata we set
+    (a payment whose intent id was lost between Stripe's answer and our save)."""
+    payment = Payment.objects.filter(stripe_payment_intent_id=intent.id).first()
+    if payment is not None:
+        return payment
+    payment_id = intent.metadata.get("payment", "")
+    if not payment_id.isdigit():
+        return None
+    payment = Payment.objects.filter(pk=int(payment_id), stripe_payment_intent_id=None).first()
+    if payment is None:
+        return None
+    return payment_attach_stripe_intent(payment=payment, stripe_payment_intent_id=intent.id)
+
+
+# --- Monthly charges ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChargeRun:
+    charged: int
+    retried: int
+
+
+def _charge_month(*, pledge_id: int, today: date) -> Payment | None:
+    with transaction.atomic():
+        pledge = Pledge.objects.select_for_update(of=("self",)).get(pk=pledge_id)
+        due = pledge.next_charge_date
+        if (
+            due is None
+            or due > today
+            or pledge.status != PledgeStatus.ACTIVE
+            or not pledge.stripe_payment_method_id
+        ):
+            return None
+        period = due.replace(day=1)
+        payment = payment_create(
+            pledge=pledge,
+            method=pledge.payment_method,
+            amount_cents=pledge.amount_cents,
+            idempotency_key=_month_key(pledge.pk, period, 1),
+            period_date=period,
+            attempt=1,
+        )
+        pledge_schedule_next_charge(pledge=pledge, charged_date=due)
+    return payment_charge(payment=payment, off_session=True)
+
+
+def _retry_due(*, failed: Payment, today: date) -> Payment | None:
+    assert failed.period_date is not None  # noqa: S101 -- filtered by the caller
+    failed_at = (
+        PaymentEvent.objects.filter(payment=failed, status=PaymentStatus.FAILED)
+        .values_list("at", flat=True)
+        .first()
+    )
+    if failed_at is None or failed.attempt > len(RETRY_DELAYS_DAYS):
+        return None
+    if (
+        timezone.localdate(failed_at) + timedelta(days=RETRY_DELAYS_DAYS[failed.attempt - 1])
+        > today
+    ):
+        return None
+    with transaction.atomic():
+        pledge = Pledge.objects.select_for_update(of=("self",)).get(pk=failed.pledge_id)
+        if pledge.status != PledgeStatus.ACTIVE or not pledge.stripe_payment_method_id:
+            return None
+        attempt = failed.attempt + 1
+        payment = payment_create(
+            pledge=pledge,
+            method=pledge.payment_method,
+            amount_cents=pledge.amount_cents,
+            idempotency_key=_month_key(pledge.pk, failed.period_date, attempt),
+            period_date=failed.period_date,
+            attempt=attempt,
+        )
+    return payment_charge(payment=payment, off_session=True)
+
+
+def pledges_charge_due(*, today: date) -> ChargeRun:
+    """The monthly run (beat, daily): charge every active monthly pledge whose
+    month is due, and retry failed months on schedule. Each charge is one
+    `Payment` per (pledge, month, attempt) with the idempotency key
+    ``pledge_{id}_{YYYY-MM}`` (``_a2``... for retries): running this twice,
+    or at the same time, charges nobody twice."""
+    due_ids = list(
+        Pledge.objects.filter(
+            frequency=PledgeFrequency.MONTHLY,
+            status=PledgeStatus.ACTIVE,
+            next_charge_date__lte=today,
+            payment_method__in=list(STRIPE_METHOD_TYPES),
+        )
+        .exclude(stripe_payment_method_id="")
+        .values_list("pk", flat=True)
+    )
+    charged = 0
+    for pledge_id in due_ids:
+        try:
+            if _charge_month(pledge_id=pledge_id, today=today) is not None:
+                charged += 1
+        except GatewayError:
+            # Claimed but unanswered: reconciliation charges it again, same key.
+            logger.exception("monthly charge interrupted", extra={"pledge": pledge_id})
+    # The last attempt of each (pledge, month), when it failed and may be retried.
+    latest = (
+        Payment.objects.filter(
+            period_date__isnull=False,
+            method__in=list(STRIPE_METHOD_TYPES),
+            pledge__status=PledgeStatus.ACTIVE,
+        )
+        .values("pledge_id", "period_date")
+        .annotate(last=Max("attempt"))
+    )
+    retried = 0
+    for row in latest:
+        failed = Payment.objects.filter(
+            pledge_id=row["pledge_id"],
+            period_date=row["period_date"],
+            attempt=row["last"],
+            status=PaymentStatus.FAILED,
+        ).first()
+        if failed is None:
+            continue
+        try:
+            if _retry_due(failed=failed, today=today) is not None:
+                retried += 1
+        except GatewayError:
+            logger.exception("monthly retry interrupted", extra={"payment": failed.pk})
+    return ChargeRun(charged=charged, retried=retried)
+
+
+# --- Refunds and disputes ---------------------------------------------------------
+
+
+def payment_refund(*, payment: Payment, amount_cents: int, actor: Any, reason: str = "") -> Refund:
+    """An administrator refunds (part of) a Stripe payment: the refund row
+    first (its id keys the Stripe call ``refund_{id}``), then Stripe, then the
+    negative receipt once Stripe says the money went back."""
+    if not payment.stripe_payment_intent_id:
+        raise StripePaymentError(_("This payment did not go through Stripe."))
+    refund = refund_record(
+        payment=payment,
+        kind=RefundKind.REFUND,
+        amount_cents=amount_cents,
+        reason=reason,
+        actor=actor,
+    )
+    state = gateway().refund_create(
+        payment_intent_id=payment.stripe_payment_intent_id,
+        amount_cents=amount_cents,
+        currency=payment.currency,
+        idempotency_key=f"refund_{refund.pk}",
+    )
+    Refund.objects.filter(pk=refund.pk, stripe_refund_id=None).update(stripe_refund_id=state.id)
+    return _refund_apply(refund=refund, state=state, source=PaymentEventSource.SYSTEM, actor=actor)
+
+
+def _refund_apply(
+    *,
+    refund: Refund,
+    state: RefundState,
+    source: PaymentEventSource | str,
+    stripe_event_id: str = "",
+    actor: Any = None,
+) -> Refund:
+    if state.status == "succeeded":
+        refund_succeed(
+            refund=refund,
+            received_at=timezone.now(),
+            source=source,
+            stripe_event_id=stripe_event_id,
+            actor=actor,
+        )
+    elif state.status in {"failed", "canceled"} and refund.status == RefundStatus.PENDING:
+        refund_fail(refund=refund, actor=actor)
+    return Refund.objects.get(pk=refund.pk)
+
+
+def refunds_sync(
+    *, payment: Payment, source: PaymentEventSource | str, stripe_event_id: str = ""
+) -> list[Refund]:
+    """Refunds made on Stripe's side (dashboard): each one, re-fetched, gets
+    its row for review and, once it succeeded, its negative receipt."""
+    if not payment.stripe_payment_intent_id:
+        return []
+    result = []
+    for state in gateway().refund_list(payment_intent_id=payment.stripe_payment_intent_id):
+        refund = Refund.objects.filter(stripe_refund_id=state.id).first()
+        if refund is None:
+            if state.status in {"failed", "canceled"}:
+                continue
+            refund = refund_record(
+                payment=payment,
+                kind=RefundKind.REFUND,
+                amount_cents=state.amount_cents,
+                reason="Stripe",
+                stripe_refund_id=state.id,
+                source=source,
+                stripe_event_id=stripe_event_id,
+            )
+        result.append(
+            _refund_apply(
+                refund=refund, state=state, source=source, stripe_event_id=stripe_event_id
+            )
+        )
+    return result
+
+
+def dispute_sync(
+    *, dispute_id: str, source: PaymentEventSource | str, stripe_event_id: str = ""
+) -> Refund | None:
+    """A dispute (chargeback), re-fetched: opened for review, lost (a negative
+    receipt with the dispute fee) or won (no money moved)."""
+    dispute = gateway().dispute_retrieve(dispute_id)
+    payment = Payment.objects.filter(stripe_payment_intent_id=dispute.payment_intent_id).first()
+    if payment is None or dispute.payment_intent_id is None:
+        return None
+    refund = refund_record(
+        payment=payment,
+        kind=RefundKind.DISPUTE,
+        amount_cents=dispute.amount_cents,
+        reason="Stripe dispute",
+        stripe_dispute_id=dispute.id,
+        source=source,
+        stripe_event_id=stripe_event_id,
+    )
+    if dispute.status == "lost":
+        refund_succeed(
+            refund=refund,
+            received_at=timezone.now(),
+            processor_fee_cents=dispute.fee_cents,
+            source=source,
+            stripe_event_id=stripe_event_id,
+        )
+    elif dispute.status == "won" and refund.status == RefundStatus.PENDING:
+        refund_fail(refund=refund)
+    return Refund.objects.get(pk=refund.pk)
+
+
+def stripe_time(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, tz=UTC)

@@ -1,0 +1,53 @@
+"""The pledge form in a real Chromium: live preview, then the pledge in "My contributions"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from contributors.models import Pledge, User
+from tests.factories import TEST_PASSWORD, ProjectFactory
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_monthly_pledge_with_two_earmarks_and_live_preview(
+    page: Any, contributor_user: User, screenshot_dir: Path
+) -> None:
+    first = ProjectFactory.create(status="admitted", name="Alpha Commons")
+    second = ProjectFactory.create(status="admitted", name="Beta Commons")
+    page.goto("/en/accounts/login/")
+    page.get_by_label("Email").fill(contributor_user.email)
+    page.get_by_label("Password").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_url("**/en/")
+
+    page.goto("/en/contribute/pledge/")
+    page.get_by_label("Monthly").check()
+    page.get_by_label("Amount (euros)").fill("50")
+    page.locator("select[name=project_1]").select_option(str(first.pk))
+    page.locator("input[name=share_1]").fill("30")
+    page.locator("select[name=project_2]").select_option(str(second.pk))
+    page.locator("input[name=share_2]").fill("20")
+    rows = page.locator("#pledge-preview-rows tr")
+    assert rows.count() == 2
+    assert rows.nth(0).inner_text().split("\t") == ["Alpha Commons", "€15.00"]
+    assert rows.nth(1).inner_text().split("\t") == ["Beta Commons", "€10.00"]
+    assert page.locator("#pledge-preview-pool").inner_text() == "€25.00"
+    page.locator("input[name=share_2]").fill("25")
+    assert page.locator("#pledge-preview-status").inner_text() == "Your earmarks are over the cap."
+    page.locator("input[name=share_2]").fill("20")
+    page.screenshot(path=str(screenshot_dir / "pledge-form.png"), full_page=True)
+    page.get_by_role("button", name="Confirm my pledge").click()
+    page.wait_for_url("**/en/contribute/pledges/*/")
+
+    pledge = Pledge.objects.get()
+    assert (pledge.frequency, pledge.amount_cents) == ("monthly", 5000)
+    assert sorted(pledge.earmarks.values_list("share_bp", flat=True)) == [2000, 3000]
+    page.goto("/en/contribute/mine/")
+    row = page.locator("#pledges tbody tr").first
+    assert "Alpha Commons (30 %)" in row.inner_text()
+    assert "Beta Commons (20 %)" in row.inner_text()
+    assert "€50.00" in row.inner_text() or "50.00 €" in row.inner_text()

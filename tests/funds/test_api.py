@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import include, path
+from drf_spectacular.generators import SchemaGenerator
+
+from contributors.models import User
+from funds.enums import PaymentEventSource
+from funds.models import BankStatement, Receipt
+from funds.services import payment_request_issue, payment_succeed
+from tests.factories.contributors import EarmarkFactory, PledgeFactory
+from tests.factories.funds import PaymentFactory
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db]
+SMALL = (
+    Path(__file__).resolve().parents[2].parent
+    / "shared/data/sepa/camt053-real-anonymised-small__Subite-eu__camt-to-coda.xml"
+)
+
+
+def _receipt_for(user: User) -> Receipt:
+    pledge = PledgeFactory.create(contributor=user.contributors.get())
+    EarmarkFactory.create(pledge=pledge, share_bp=2500)
+    return payment_succeed(
+        payment=PaymentFactory.create(pledge=pledge),
+        gross_cents=5000,
+        processor_fee_cents=75,
+        received_at=pledge.created_at,
+        source=PaymentEventSource.SYSTEM,
+    )
+
+
+def test_own_pledges_and_receipts_only(
+    contributor: Client, contributor_user: User, outsider: Client
+) -> None:
+    receipt = _receipt_for(contributor_user)
+    PledgeFactory.create()  # someone else's
+    pledges = contributor.get("/api/v1/contributors/pledges/").json()
+    assert pledges["count"] == 1
+    assert pledges["results"][0]["earmarks"][0]["share_bp"] == 2500
+    receipts = contributor.get("/api/v1/funds/receipts/").json()
+    assert [(r["id"], r["gross_cents"], r["net_cents"]) for r in receipts["results"]] == [
+        (receipt.pk, 5000, 4925)
+    ]
+    assert outsider.get("/api/v1/funds/receipts/").json()["count"] == 0
+    assert outsider.get(f"/api/v1/contributors/pledges/{receipt.pledge_id}/").status_code == 404
+    assert Client().get("/api/v1/funds/receipts/").status_code == 403
+
+
+def test_own_payment_requests(
+    contributor: Client, contributor_user: User, outsider: Client
+) -> None:
+    request = payment_request_issue(
+        pledge=PledgeFactory.create(
+            contributor=contributor_user.contributors.get(), payment_method="bank_transfer"
+        )
+    )
+    body = contributor.get("/api/v1/funds/payment-requests/").json()
+    assert [r["reference"] for r in body["results"]] == [request.reference]
+    assert outsider.get("/api/v1/funds/payment-requests/").json()["count"] == 0
+
+
+def test_reconciliation_api_is_for_administrators(
+    administrator: Client, contributor: Client
+) -> None:
+    def upload() -> dict[str, SimpleUploadedFile]:
+        return {"file": SimpleUploadedFile("s.xml", SMALL.read_bytes(), "application/xml")}
+
+    assert contributor.post("/api/v1/funds/statements/", upload()).status_code == 403
+    response = administrator.post("/api/v1/funds/statements/", upload())
+    assert response.status_code == 201
+    statement_id = response.json()[0]["id"]
+    again = administrator.post("/api/v1/funds/statements/", upload())
+    assert again.status_code == 200
+    assert BankStatement.objects.count() == 1
+    lines = administrator.get(f"/api/v1/funds/statements/{statement_id}/lines/").json()
+    assert sorted(line["status"] for line in lines["results"]) == ["debit", "debit", "unmatched"]
+    unmatched = next(line for line in lines["results"] if line["status"] == "unmatched")
+    ignored = administrator.post(
+        f"/api/v1/funds/lines/{unmatched['id']}/decide/", {"decision": "ignore"}
+    )
+    assert ignored.json()["status"] == "ignored"
+    bad = administrator.post(
+        "/api/v1/funds/statements/", {"file": SimpleUploadedFile("s.xml", b"junk")}
+    )
+    assert bad.status_code == 400
+
+
+@pytest.mark.parametrize("rows", [1, 3])
+def test_receipt_list_queries_do_not_grow(
+    contributor: Client, contributor_user: User, rows: int, django_assert_max_num_queries: object
+) -> None:
+    for _ in range(rows):
+        _receipt_for(contributor_user)
+    with django_assert_max_num_queries(6):  # type: ignore[operator]
+        assert contributor.get("/api/v1/funds/receipts/").json()["count"] == rows
+    with django_assert_max_num_queries(7):  # type: ignore[operator]
+        assert contributor.get("/api/v1/contributors/pledges/").json()["count"] == rows
+
+
+def test_schema_documents_the_endpoints() -> None:
+    generator = SchemaGenerator(
+        patterns=[
+            path("api/v1/contributors/", include("contributors.api.urls")),
+            path("api/v1/funds/", include("funds.api.urls")),
+        ]
+    )
+    schema = generator.get_schema(request=None, public=True)
+    assert {
+        "/api/v1/contributors/pledges/",
+        "/api/v1/contributors/pledges/{id}/",
+        "/api/v1/funds/receipts/",
+        "/api/v1/funds/payment-requests/",
+        "/api/v1/funds/statements/",
+        "/api/v1/funds/statements/{id}/lines/",
+        "/api/v1/funds/lines/{id}/decide/",
+    } == set(schema["paths"])
