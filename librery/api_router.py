@@ -6,4 +6,7 @@ from django.urls import URLPattern, URLResolver, include, path
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("projects/", include("projects.api.urls")),
+    path("contributors/", include("contributors.api.urls")),
+    path("funds/", include("funds.api.urls")),
+    path("governance/", include("governance.api.urls")),
 ]

@@ -24,4 +24,34 @@ app.conf.beat_schedule = {
         "task": "librery.purge_old_heartbeats",
         "schedule": crontab(hour=3, minute=17),
     },
+    "governance.ballot_reminders": {
+        "task": "governance.ballot_reminders",
+        "schedule": crontab(minute="*/15"),
+    },
+    "governance.ballots_close_due": {
+        "task": "governance.ballots_close_due",
+        "schedule": crontab(minute="*/5"),
+    },
+    "governance.ballots_open_due": {
+        "task": "governance.ballots_open_due",
+        "schedule": crontab(minute="*/5"),
+    },
+    "funds.check_books": {
+        "task": "funds.check_books",
+        "schedule": crontab(hour=4, minute=7),
+    },
+    "funds.issue_due_payment_requests": {
+        "task": "funds.issue_due_payment_requests",
+        "schedule": crontab(hour=6, minute=13),
+    },
+    # Daily: monthly pledges whose month is due, and retries of failed months.
+    "funds.charge_due_pledges": {
+        "task": "funds.charge_due_pledges",
+        "schedule": crontab(hour=6, minute=13),
+    },
+    # Lost webhooks and interrupted charges, recovered from Stripe's lists.
+    "funds.stripe_reconcile": {
+        "task": "funds.stripe_reconcile",
+        "schedule": crontab(minute=41),
+    },
 }

@@ -5,17 +5,20 @@ such, and one demo user for each role. Idempotent."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP
-from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 
 from contributors.enums import ContributorKind, Visibility
 from contributors.models import Contributor, User
-from governance.permissions import SEAT_HOLDERS_GROUP
+from governance import services as governance_services
+from governance.enums import CollegeCode
+from governance.models import Mandate, Seat
 from projects import services as project_services
 from projects.enums import MaintainerRole
 from projects.models import Maintainership, Project
@@ -100,8 +103,16 @@ def demo_load() -> list[DemoUser]:
         )
 
     seat_holder = _demo_user(seat_spec)
-    group, _ = Group.objects.get_or_create(name=SEAT_HOLDERS_GROUP)
-    seat_holder.groups.add(group)
+    governance_services.college_defaults_ensure(at=timezone.now())
+    if not Mandate.objects.filter(holder=seat_holder).exists():
+        today = timezone.localdate()
+        governance_services.mandate_create(
+            seat=Seat.objects.get(college__code=CollegeCode.COMMONERS, number=1),
+            holder=seat_holder,
+            start_date=today,
+            end_date=today + timedelta(days=3 * 365),
+            actor=admin,
+        )
 
     contributor_user = _demo_user(contributor_spec)
     for name, kind, visibility, owner in DEMO_CONTRIBUTORS:

@@ -8,7 +8,9 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 logger = logging.getLogger("librery.request")
@@ -26,6 +28,23 @@ MFA_SETUP_URL_NAMES = (
     "set_language",
     "healthz",
 )
+
+
+# Paths outside i18n_patterns whose language comes from the request's
+# Accept-Language header (pages carry theirs in the URL).
+NEGOTIATED_LANGUAGE_PREFIXES = ("/api/",)
+
+
+class LocaleMiddleware(DjangoLocaleMiddleware):
+    """Django's, except that the API negotiates its language: with
+    prefix_default_language=False every unprefixed path would be French."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        if request.path_info.startswith(NEGOTIATED_LANGUAGE_PREFIXES):
+            translation.activate(translation.get_language_from_request(request, check_path=False))
+            request.LANGUAGE_CODE = translation.get_language()
+            return
+        super().process_request(request)
 
 
 class RequestLogMiddleware:

@@ -8,6 +8,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView
 
+from funds.stripe import views as stripe_views
 from librery import views
 
 # The admin login is allauth's (rate limited, MFA), never a side door.
@@ -20,12 +21,14 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("librery.api_router")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("webhooks/stripe/", stripe_views.webhook, name="stripe-webhook"),
 ]
 
 urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
     path("accounts/", include("allauth.urls")),
     path("contribute/", include("contributors.urls")),
+    path("funds/", include("funds.urls")),
     path("projects/", include("projects.urls")),
     path("governance/", include("governance.urls")),
     path("transparency/", include("allocation.urls")),

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -9,11 +10,13 @@ import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.conf import settings
-from django.contrib.auth.models import Group
 from django.test import Client
+from django.utils import timezone
 
 from contributors.models import User
-from governance.permissions import SEAT_HOLDERS_GROUP
+from governance import services as governance_services
+from governance.enums import CollegeCode
+from governance.models import Seat
 from tests import services
 from tests.factories import ContributorFactory, MaintainershipFactory, UserFactory
 
@@ -65,9 +68,16 @@ def maintainer_user(db: None) -> User:
 
 @pytest.fixture
 def seat_holder_user(db: None) -> User:
+    """Holds seat 1 of the commoners' college, with a mandate in force today."""
     user = UserFactory.create(display_name="Charlie Seat")
-    group, _ = Group.objects.get_or_create(name=SEAT_HOLDERS_GROUP)
-    user.groups.add(group)
+    governance_services.college_defaults_ensure(at=timezone.now() - timedelta(days=400))
+    today = timezone.localdate()
+    governance_services.mandate_create(
+        seat=Seat.objects.get(college__code=CollegeCode.COMMONERS, number=1),
+        holder=user,
+        start_date=today - timedelta(days=365),
+        end_date=today + timedelta(days=730),
+    )
     return user
 
 

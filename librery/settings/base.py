@@ -10,6 +10,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import dj_database_url
 import django_stubs_ext
 from django.utils.translation import gettext_lazy as _
+from schwifty import BIC, IBAN
+from schwifty.exceptions import SchwiftyException
 
 from librery.env import (
     ConfigurationError,
@@ -65,7 +67,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "librery.middleware.RequestLogMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "librery.middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -195,11 +197,26 @@ STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
 STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY")
 STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
 STRIPE_API_BASE = env_url("STRIPE_API_BASE", schemes={"http", "https"})
+# Stripe.js, allowed by the Content Security Policy on the payment pages only.
+STRIPE_JS_URL = env_url(
+    "STRIPE_JS_URL", schemes={"http", "https"}, default="https://js.stripe.com/v3/"
+)
 USE_STRIPE = STRIPE_SECRET_KEY is not None
 if USE_STRIPE and not (STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET):
     raise ConfigurationError(
         "STRIPE_SECRET_KEY is set: STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET must be too."
     )
+
+# --- The fund's bank account (payment requests for bank transfers) --------
+
+FUND_NAME = env_str("FUND_NAME", "The Librery (fictional demo fund)") or ""
+FUND_IBAN = env_str("FUND_IBAN", "FR7699999000010000000012337") or ""  # bank code 99999: fictional
+FUND_BIC = env_str("FUND_BIC", "LIBRFRP1XXX") or ""  # fictional
+try:
+    FUND_IBAN = str(IBAN(FUND_IBAN))
+    FUND_BIC = str(BIC(FUND_BIC))
+except SchwiftyException as error:
+    raise ConfigurationError(f"FUND_IBAN or FUND_BIC is not valid: {error}") from None
 
 # --- Accounts (django-allauth) --------------------------------------------
 

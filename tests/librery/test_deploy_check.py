@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -23,8 +24,12 @@ PRODUCTION_ENV = {
 
 
 def _check_deploy(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
-    clean.update(env)
+    # Only what a production host would have: nothing leaks in from other tests.
+    clean = {
+        "PATH": os.environ["PATH"],
+        "HOME": os.environ.get("HOME", tempfile.gettempdir()),
+        **env,
+    }
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,

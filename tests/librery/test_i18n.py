@@ -55,6 +55,17 @@ def test_language_switcher_links_to_the_same_page(
     assert html.count('aria-current="true">') >= 1
 
 
+@pytest.mark.django_db
+def test_the_api_negotiates_its_language(anonymous: Client) -> None:
+    english = anonymous.get("/api/v1/projects/no-such-project/", HTTP_ACCEPT_LANGUAGE="en")
+    assert english.status_code == 404
+    assert english.headers["Content-Language"] == "en"
+    assert english.json() == {"detail": "No Project matches the given query."}
+    french = anonymous.get("/api/v1/projects/no-such-project/", HTTP_ACCEPT_LANGUAGE="fr")
+    assert french.headers["Content-Language"] == "fr"
+    assert anonymous.get("/api/v1/projects/").headers["Content-Language"] == "fr"
+
+
 def test_french_catalogue_is_complete() -> None:
     catalogue = polib.pofile(str(FR_PO))
     untranslated = [e.msgid for e in catalogue.untranslated_entries()]
