@@ -4,11 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from django.db.models import Count, F, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    BigIntegerField,
+    Count,
+    DateField,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, TruncMonth
 
 from contributors.models import Contributor, Pledge
 from funds.enums import (
@@ -96,6 +108,60 @@ def project_balances_cents() -> dict[int, int]:
         .annotate(total=Sum("amount_cents"))
     )
     return {row["account__project_id"]: -int(row["total"]) for row in rows}
+
+
+# Months of the fund are calendar months in Paris, whatever the visitor's time zone.
+FUND_TIME_ZONE = ZoneInfo("Europe/Paris")
+
+
+def _project_credits() -> QuerySet[JournalLeg]:
+    """Legs moving money into a project's balance: credits (negative legs) to a
+    project account. Debits (payouts, corrections) are not received money, and
+    neither is what the payout side books back (a returned payout): it was
+    received once already, when it was allocated."""
+    return (
+        JournalLeg.objects.filter(account__kind=AccountKind.PROJECT, amount_cents__lt=0)
+        .exclude(journal__source=JournalSource.PAYOUT)
+        .order_by()
+    )
+
+
+def project_received_by_month(*, project: Project | int) -> list[tuple[date, int]]:
+    """What the project received each calendar month (Europe/Paris), in cents:
+    `(first day of the month, cents)` for the months with money, oldest first,
+    in one query."""
+    project_id = project.pk if isinstance(project, Project) else project
+    rows = (
+        _project_credits()
+        .filter(account__project_id=project_id)
+        .annotate(
+            month=TruncMonth("journal__booked_at", output_field=DateField(), tzinfo=FUND_TIME_ZONE)
+        )
+        .values("month")
+        .annotate(total=Sum(-F("amount_cents")))
+        .order_by("month")
+        .values_list("month", "total")
+    )
+    return [(month, int(total)) for month, total in rows]
+
+
+def project_received_totals_cents() -> Coalesce:
+    """An expression for `Project` querysets: everything the project has received,
+    in cents (0 when nothing), as `project_received_by_month` counts it. Annotate
+    with it to show or sort the catalogue in the same query:
+    ``Project.objects.annotate(received_cents=project_received_totals_cents())``."""
+    totals = (
+        _project_credits()
+        .filter(account__project_id=OuterRef("pk"))
+        .values("account__project_id")
+        .annotate(total=Sum(-F("amount_cents")))
+        .values("total")
+    )
+    return Coalesce(
+        Subquery(totals, output_field=BigIntegerField()),
+        Value(0),
+        output_field=BigIntegerField(),
+    )
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection, models
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import translation
@@ -111,8 +111,11 @@ def project_list(
         projects = projects.filter(used_by_public_bodies=True)
     if sort == ProjectSort.NEWEST:
         return projects.order_by("-created_at", "-id")
-    # "Most funded" needs the ledger (funds/allocation); until it books money every
-    # project has received nothing, so the order falls back to the name.
+    if sort == ProjectSort.MOST_FUNDED:
+        # Everything each project has received, from the ledger, in the same query.
+        return projects.annotate(
+            received_cents=funds_selectors.project_received_totals_cents()
+        ).order_by(F("received_cents").desc(), "name", "id")
     return projects.order_by("name", "id")
 
 
@@ -150,19 +153,105 @@ class MonthlyFunds:
     amount_cents: int
 
 
-def project_received_by_month(*, project: Project) -> list[MonthlyFunds]:
-    """What the project received each month, from the ledger once it exists.
+def _next_month(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
-    The contributions and allocation side books money; until a ledger selector
-    `funds.selectors.project_received_by_month` exists, nothing has been received
-    and this says so (an empty list) rather than inventing figures."""
-    ledger = getattr(funds_selectors, "project_received_by_month", None)
-    if ledger is None:
+
+def project_received_by_month(*, project: Project) -> list[MonthlyFunds]:
+    """What the project received each calendar month (Europe/Paris), from the ledger
+    (one query): every month from the first with money to the last, oldest first,
+    a month without money at 0, so that a chart of it has an even time axis."""
+    received = dict(funds_selectors.project_received_by_month(project=project))
+    if not received:
         return []
-    return [
-        MonthlyFunds(month=month, amount_cents=int(cents))
-        for month, cents in ledger(project=project)
-    ]
+    months, month, last = [], min(received), max(received)
+    while month <= last:
+        months.append(MonthlyFunds(month=month, amount_cents=int(received.get(month, 0))))
+        month = _next_month(month)
+    return months
+
+
+@dataclass(frozen=True)
+class ChartBar:
+    """One month of the funds chart, in the SVG's user units."""
+
+    month: date
+    amount_cents: int
+    x: int
+    y: int
+    width: int
+    height: int
+    label_x: int
+    show_year: bool
+
+
+@dataclass(frozen=True)
+class FundsChart:
+    """A bar chart of `months` drawn by the template as an SVG (no script, no style
+    attribute): geometry only, in whole user units; the figures stay in cents."""
+
+    bars: list[ChartBar]
+    first: MonthlyFunds
+    last: MonthlyFunds
+    largest: MonthlyFunds
+    total_cents: int
+    width: int
+    height: int
+    plot_top: int
+    baseline: int
+    scale_label_y: int
+    month_label_y: int
+    year_label_y: int
+    is_long: bool
+
+
+CHART_SLOT, CHART_BAR, CHART_MARGIN, CHART_MIN_WIDTH = 40, 28, 8, 240
+CHART_TOP, CHART_PLOT_HEIGHT, CHART_LABELS_HEIGHT = 24, 160, 40
+# Beyond this many months the chart keeps its size and scrolls sideways.
+CHART_MAX_FITTED_MONTHS = 24
+
+
+def funds_chart(*, months: list[MonthlyFunds]) -> FundsChart | None:
+    """The geometry of the chart of `months` (None when there are none). Bars are
+    scaled to the largest month; a month with money is at least one unit high."""
+    if not months:
+        return None
+    largest = max(months, key=lambda m: m.amount_cents)
+    scale = max(largest.amount_cents, 1)
+    baseline = CHART_TOP + CHART_PLOT_HEIGHT
+    bars = []
+    for index, funds in enumerate(months):
+        height = funds.amount_cents * CHART_PLOT_HEIGHT // scale
+        if funds.amount_cents > 0:
+            height = max(height, 1)
+        x = CHART_MARGIN + index * CHART_SLOT + (CHART_SLOT - CHART_BAR) // 2
+        bars.append(
+            ChartBar(
+                month=funds.month,
+                amount_cents=funds.amount_cents,
+                x=x,
+                y=baseline - height,
+                width=CHART_BAR,
+                height=height,
+                label_x=x + CHART_BAR // 2,
+                show_year=index == 0 or funds.month.month == 1,
+            )
+        )
+    return FundsChart(
+        bars=bars,
+        first=months[0],
+        last=months[-1],
+        largest=largest,
+        total_cents=sum(m.amount_cents for m in months),
+        width=max(CHART_MIN_WIDTH, 2 * CHART_MARGIN + len(months) * CHART_SLOT),
+        height=baseline + CHART_LABELS_HEIGHT,
+        plot_top=CHART_TOP,
+        baseline=baseline,
+        scale_label_y=CHART_TOP - 8,
+        month_label_y=baseline + 16,
+        year_label_y=baseline + 32,
+        is_long=len(months) > CHART_MAX_FITTED_MONTHS,
+    )
 
 
 def project_public_contributors(*, project: Project) -> list[Contributor]:

@@ -17,7 +17,7 @@ from projects.fundingjson import MAX_MANIFEST_BYTES, ManifestError, Problem
 from projects.images import MAX_LOGO_UPLOAD_BYTES
 from projects.models import Maintainership, PayoutAccount, Project
 from projects.permissions import is_maintainer
-from projects.selectors import project_list
+from projects.selectors import ProjectSort, project_list
 
 PAGE_SIZE = 24
 
@@ -25,7 +25,8 @@ PAGE_SIZE = 24
 @require_GET
 def project_index(request: HttpRequest) -> HttpResponse:
     form = ProjectSearchForm(request.GET or None)
-    page = Paginator(project_list(**form.filters()), PAGE_SIZE).get_page(  # type: ignore[arg-type]
+    filters = form.filters()
+    page = Paginator(project_list(**filters), PAGE_SIZE).get_page(  # type: ignore[arg-type]
         request.GET.get("page")
     )
     query = request.GET.copy()
@@ -33,7 +34,13 @@ def project_index(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "projects/project_list.html",
-        {"form": form, "page": page, "statuses": ProjectStatus, "query": query.urlencode()},
+        {
+            "form": form,
+            "page": page,
+            "statuses": ProjectStatus,
+            "query": query.urlencode(),
+            "by_funds": filters.get("sort") == ProjectSort.MOST_FUNDED,
+        },
     )
 
 
@@ -49,7 +56,7 @@ def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "maintainers": project.public_maintainers,  # type: ignore[attr-defined]
             "usages": project.usages.all(),
             "months": months,
-            "largest_month": max((m.amount_cents for m in months), default=0),
+            "chart": selectors.funds_chart(months=months),
             "contributors": selectors.project_public_contributors(project=project),
             "decisions": selectors.project_governance_history(project=project),
             "licence_problems": selectors.unrecognised_licences(project.licences),

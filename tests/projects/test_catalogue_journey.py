@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from funds.enums import AccountKind, JournalSource
+from funds.services import journal_post, ledger_account
 from projects import services
 from tests.factories import MaintainershipFactory, ProjectFactory
 from tests.factories.projects import ProjectUsageFactory
@@ -44,3 +48,40 @@ def test_browse_filter_and_open_a_project(page: Any, screenshot_dir: Path) -> No
     assert errors == []  # no CSP violation, no missing asset
     page.get_by_role("link", name="/projects/" + qgis.slug + "/funding.json").click()
     assert '"guid": "' + qgis.slug + '"' in page.content()
+
+
+def test_funds_chart_in_the_browser(page: Any, screenshot_dir: Path) -> None:
+    """The chart is an SVG drawn without script or style attributes: the strict
+    Content Security Policy lets it show, and it is exposed as one labelled image."""
+    qgis = ProjectFactory.create(name="QGIS")
+    other = ProjectFactory.create(name="VLC")
+    paris = ZoneInfo("Europe/Paris")
+    for number, cents in enumerate([45_000, 0, 12_345, 80_050], start=1):
+        if cents:
+            journal_post(
+                source=JournalSource.ALLOCATION,
+                external_id=f"run-2026-{number:02d}",
+                memo="pool share",
+                booked_at=datetime(2026, number, 28, 12, tzinfo=paris),
+                legs=[
+                    (ledger_account(kind=AccountKind.POOL), cents + 100),
+                    (ledger_account(kind=AccountKind.PROJECT, project=qgis), -cents),
+                    (ledger_account(kind=AccountKind.PROJECT, project=other), -100),
+                ],
+            )
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+
+    page.goto("/en/projects/?sort=funded")
+    assert page.locator("table tbody tr td a").all_inner_texts() == ["QGIS", "VLC"]
+    page.get_by_role("link", name="QGIS").click()
+    chart = page.get_by_role("img", name="Chart of the funds received per month")
+    assert chart.is_visible()
+    assert chart.locator("rect").count() == 4
+    box = chart.bounding_box()
+    assert box is not None
+    assert box["width"] > 200
+    assert "80,050" not in page.locator("main").inner_text()  # cents are never shown raw
+    assert "800.50" in page.locator("main table").inner_text()
+    page.screenshot(path=str(screenshot_dir / "project-funds-chart.png"), full_page=True)
+    assert errors == []  # no CSP violation

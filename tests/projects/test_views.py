@@ -1,17 +1,57 @@
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
 
+from funds.enums import AccountKind, JournalSource
+from funds.services import journal_post, ledger_account
 from projects import services
 from projects.enums import ProjectStatus
+from projects.models import Project
+from projects.selectors import MonthlyFunds, funds_chart
 from tests.factories import MaintainershipFactory, ProjectFactory
 from tests.factories.contributors import EarmarkFactory
 from tests.factories.projects import PayoutAccountFactory, ProjectUsageFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def _paris(year: int, month: int, day: int, hour: int = 12, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=PARIS)
+
+
+def _allocate(external_id: str, at: datetime, *shares: tuple[Project, int]) -> None:
+    """An allocation journal: the pool credits each project's balance with its share."""
+    journal_post(
+        source=JournalSource.ALLOCATION,
+        external_id=external_id,
+        memo="pool share",
+        booked_at=at,
+        legs=[
+            (ledger_account(kind=AccountKind.POOL), sum(cents for _p, cents in shares)),
+            *((ledger_account(kind=AccountKind.PROJECT, project=p), -c) for p, c in shares),
+        ],
+    )
+
+
+def _pay_out(external_id: str, at: datetime, project: Project, cents: int) -> None:
+    """A payout: a debit out of the project's balance, not money received."""
+    journal_post(
+        source=JournalSource.PAYOUT,
+        external_id=external_id,
+        memo="payout",
+        booked_at=at,
+        legs=[
+            (ledger_account(kind=AccountKind.PROJECT, project=project), cents),
+            (ledger_account(kind=AccountKind.BANK), -cents),
+        ],
+    )
 
 
 @pytest.mark.parametrize("count", [1, 3, 30])
@@ -23,6 +63,51 @@ def test_project_list_queries_do_not_grow(
         response = anonymous.get("/en/projects/")
     assert response.status_code == 200
     assert response.context["page"].paginator.count == count
+
+
+@pytest.mark.parametrize("count", [1, 3, 30])
+def test_project_list_by_most_funded_queries_do_not_grow(
+    anonymous: Client, django_assert_num_queries: Any, count: int
+) -> None:
+    projects = ProjectFactory.create_batch(count)
+    for number, project in enumerate(projects, start=1):
+        _allocate(f"run-{number}", _paris(2026, 1 + number % 12, 10), (project, 100 * number))
+        _pay_out(f"payout-{number}", _paris(2026, 1 + number % 12, 20), project, 100 * number)
+    with django_assert_num_queries(2):
+        response = anonymous.get("/en/projects/", {"sort": "funded"})
+    assert response.status_code == 200
+    assert response.context["page"].paginator.count == count
+    shown = response.context["page"].object_list
+    assert [p.received_cents for p in shown] == [100 * n for n in range(count, 0, -1)][:24]
+
+
+def test_most_funded_lists_by_total_received_then_name(anonymous: Client) -> None:
+    big = ProjectFactory.create(name="Zeta")
+    small = ProjectFactory.create(name="Alpha")
+    paid_out = ProjectFactory.create(name="Mu")
+    ProjectFactory.create(name="Beta")
+    ProjectFactory.create(name="Gamma")
+    _allocate("run-1", _paris(2026, 1, 10), (big, 90_000), (small, 1), (paid_out, 5_000))
+    _allocate("run-2", _paris(2026, 2, 10), (big, 10_000), (small, 5_000))
+    _pay_out("payout-1", _paris(2026, 2, 20), big, 100_000)  # leaves "most funded" alone
+    _pay_out("payout-2", _paris(2026, 2, 20), paid_out, 5_000)
+
+    response = anonymous.get("/en/projects/", {"sort": "funded"})
+    rows = [(p.name, p.received_cents) for p in response.context["page"].object_list]
+    assert rows == [
+        ("Zeta", 100_000),
+        ("Alpha", 5_001),
+        ("Mu", 5_000),
+        ("Beta", 0),
+        ("Gamma", 0),
+    ]
+    assert "Received (EUR)" in response.text
+    assert '<td class="align-right">1,000.00</td>' in response.text
+    assert "1\xa0000,00" in anonymous.get("/projects/", {"sort": "funded"}).text
+    by_name = anonymous.get("/en/projects/", {"sort": "name"})
+    assert "Received (EUR)" not in by_name.text
+    api = anonymous.get("/api/v1/projects/", {"sort": "funded"}).json()
+    assert [p["name"] for p in api["results"]] == ["Zeta", "Alpha", "Mu", "Beta", "Gamma"]
 
 
 def test_project_list_search_filter_and_attribution(anonymous: Client) -> None:
@@ -98,8 +183,8 @@ def test_list_filters_by_tag_licence_public_bodies_and_sorts(anonymous: Client) 
     assert names(sort="newest") == ["Beta", "Alpha"]
     assert names(sort="name") == ["Alpha", "Beta"]
     funded = anonymous.get("/en/projects/", {"sort": "funded"})
-    assert [p.name for p in funded.context["page"].object_list] == ["Alpha", "Beta"]
-    assert "lists the projects by name" in funded.text
+    assert [p.name for p in funded.context["page"].object_list] == ["Alpha", "Beta"]  # ties
+    assert "by name" not in funded.text
 
 
 def test_full_text_search_reads_descriptions_in_both_languages(anonymous: Client) -> None:
@@ -133,11 +218,15 @@ def test_summary_follows_the_language_with_fallback(anonymous: Client) -> None:
     assert "Résumé" in french
 
 
-@pytest.mark.parametrize("count", [1, 3, 12])
+@pytest.mark.parametrize("count", [1, 3, 12, 40])
 def test_project_page_queries_do_not_grow(
     anonymous: Client, django_assert_num_queries: Any, count: int
 ) -> None:
     project = ProjectFactory.create()
+    for number in range(count):  # `count` months of allocations, each paid out after
+        at = _paris(2023 + number // 12, number % 12 + 1, 10)
+        _allocate(f"run-{number}", at, (project, 1_000 + number))
+        _pay_out(f"payout-{number}", at + timedelta(days=5), project, 1_000 + number)
     MaintainershipFactory.create_batch(count, project=project, is_public=True)
     ProjectUsageFactory.create_batch(count, project=project)
     for number in range(count):
@@ -153,11 +242,13 @@ def test_project_page_queries_do_not_grow(
             pledge__status=pledge_status,
             pledge__contributor__name=f"Named {pledge_status}",
         )
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         response = anonymous.get(f"/en/projects/{project.slug}/")
     assert response.status_code == 200
     assert len(response.context["maintainers"]) == count
     assert len(response.context["decisions"]) == count
+    assert len(response.context["months"]) == count
+    assert response.text.count('class="received-chart__bar"') == count
 
 
 def test_project_page_shows_history_usages_and_no_invented_funds(
@@ -226,7 +317,11 @@ def test_funds_chart_and_table_read_the_ledger_selector_when_it_exists(
     monkeypatch.setattr(funds_selectors, "project_received_by_month", received, raising=False)
     response = anonymous.get(f"/en/projects/{project.slug}/")
     assert "No funds received yet." not in response.text
-    assert '<meter min="0" max="123456" value="123456">' in response.text
+    # The largest month fills the plot (160 units); 5 cents still shows, one unit high.
+    assert 'x="14" y="24" width="28" height="160"><title>September 2026: 1,234.56 €' in (
+        response.text
+    )
+    assert 'x="54" y="183" width="28" height="1"><title>October 2026: 0.05 €' in response.text
     assert "1,234.56" in response.text
     assert "0.05" in response.text
     french = anonymous.get(f"/projects/{project.slug}/")
@@ -252,3 +347,71 @@ def test_public_contributors_are_named_paid_earmarkers_only(anonymous: Client) -
     response = anonymous.get(f"/en/projects/{project.slug}/")
     assert [c.name for c in response.context["contributors"]] == ["Ville de Nantes"]
     assert "Secret Donor" not in response.text
+
+
+def test_project_page_shows_real_journals_per_paris_month(anonymous: Client) -> None:
+    project = ProjectFactory.create(status=ProjectStatus.ADMITTED)
+    other = ProjectFactory.create()
+    # 23:30 on 31 January in Paris is 22:30 UTC: January, whatever UTC says next.
+    _allocate("run-jan", _paris(2026, 1, 31, 23, 30), (project, 120_000), (other, 999))
+    _allocate("run-apr", _paris(2026, 4, 1, 0, 5), (project, 3_456))  # 22:05 UTC on 31 March
+    _allocate("run-apr-2", _paris(2026, 4, 30, 9), (project, 44))
+    _pay_out("payout-1", _paris(2026, 2, 10), project, 120_000)
+
+    response = anonymous.get(f"/en/projects/{project.slug}/")
+    assert response.context["months"] == [
+        MonthlyFunds(date(2026, 1, 1), 120_000),
+        MonthlyFunds(date(2026, 2, 1), 0),  # a month without money keeps its place
+        MonthlyFunds(date(2026, 3, 1), 0),
+        MonthlyFunds(date(2026, 4, 1), 3_500),
+    ]
+    text = response.text
+    assert "Received in total: 1,235.00 €" in text
+    assert text.count('class="received-chart__bar"') == 4
+    assert 'role="img" aria-labelledby="funds-chart-title funds-chart-desc"' in text
+    assert (
+        "From January 2026 to April 2026; the largest month is January 2026, with 1,200.00 €."
+        in text
+    )
+    assert '<td>February 2026</td><td class="align-right">0.00</td>' in text
+    assert '<td>April 2026</td><td class="align-right">35.00</td>' in text
+    assert '<th scope="row">Total</th><td class="align-right">1,235.00</td>' in text
+    assert "style=" not in text.split('id="funds-title"')[1].split("</section>")[0]
+    french = anonymous.get(f"/projects/{project.slug}/").text
+    assert '<td>janvier 2026</td><td class="align-right">1\xa0200,00</td>' in french
+
+
+def test_a_single_month_is_described_on_its_own(anonymous: Client) -> None:
+    project = ProjectFactory.create()
+    _allocate("run-1", _paris(2026, 6, 15), (project, 2_500))
+    text = anonymous.get(f"/en/projects/{project.slug}/").text
+    assert "One month, June 2026: 25.00 €. The table below gives the same figure." in text
+    assert "No funds received yet." not in text
+
+
+def test_funds_chart_geometry() -> None:
+    assert funds_chart(months=[]) is None
+    months = [
+        MonthlyFunds(date(2025, 11, 1), 80),
+        MonthlyFunds(date(2025, 12, 1), 0),
+        MonthlyFunds(date(2026, 1, 1), 160),
+        MonthlyFunds(date(2026, 2, 1), 1),
+    ]
+    chart = funds_chart(months=months)
+    assert chart is not None
+    assert [(b.x, b.y, b.height) for b in chart.bars] == [
+        (14, 104, 80),
+        (54, 184, 0),
+        (94, 24, 160),
+        (134, 183, 1),
+    ]
+    assert [b.show_year for b in chart.bars] == [True, False, True, False]
+    assert (chart.width, chart.height, chart.baseline) == (240, 224, 184)
+    assert chart.total_cents == 241
+    assert chart.largest == months[2]
+    assert not chart.is_long
+    many = [MonthlyFunds(date(2020 + n // 12, n % 12 + 1, 1), 10**12) for n in range(25)]
+    long_chart = funds_chart(months=many)
+    assert long_chart is not None
+    assert long_chart.is_long
+    assert long_chart.width == 16 + 25 * 40
