@@ -1,27 +1,46 @@
 """Demo data for the embedded default: the real SILL 2020 catalogue as
 proposed projects (a few admitted), fictional contributors clearly labelled as
-such, and one demo user for each role. Idempotent."""
+such, one demo user for each role, and enough fictional activity to click
+through every journey: pledges paid by bank transfer and reconciled by the
+demo administrator (receipts, a request awaiting payment), a public body's 2 %
+commitment, seat holders in every college with a motion and a pool allocation
+round open now and an earlier round released, and an unverified payout
+account. Pledges, payments, receipts, commitments, mandates, ballots and
+payout accounts go through the apps' services. Idempotent: a second run
+changes nothing."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 
-from contributors.enums import ContributorKind, Visibility
-from contributors.models import Contributor, User
+from contributors import services as contributor_services
+from contributors.enums import (
+    PUBLIC_BODY_KINDS,
+    ContributorKind,
+    OrganisationKind,
+    PledgeFrequency,
+    Visibility,
+)
+from contributors.models import Commitment, Contributor, Pledge, User
+from funds import services as fund_services
+from funds.enums import PaymentMethod, PaymentRequestStatus
+from funds.models import PaymentRequest
 from governance import services as governance_services
-from governance.enums import CollegeCode
-from governance.models import Mandate, Seat
+from governance.enums import BallotKind, BallotStatus, CollegeCode, MotionEffect
+from governance.models import Ballot, Mandate, Seat
 from projects import services as project_services
-from projects.enums import MaintainerRole
-from projects.models import Maintainership, Project
+from projects.enums import MaintainerRole, ProjectStatus
+from projects.models import Maintainership, PayoutAccount, Project
 
 DEMO_EMAIL_DOMAIN = "demo.librery.test"
 # A fixed secret so that `manage.py demo_totp` can print the administrator's code.
@@ -36,6 +55,8 @@ ADMITTED_SILL_NAMES = (
     "Mozilla Firefox (Extended Support Release)",
 )
 DEMO_DECISION = "DEMO-2026-001 (fictional demo decision)"
+# Deterministic form tokens, so that the demo pledges are created once.
+_TOKENS = uuid.UUID("6c1b6f0e-9d6a-4c1e-8f53-6c6962726572")
 
 
 @dataclass(frozen=True)
@@ -45,21 +66,65 @@ class DemoUser:
     password: str
 
 
-DEMO_USERS = (
-    DemoUser("administrator", f"admin@{DEMO_EMAIL_DOMAIN}", "demo-admin-librery"),
-    DemoUser("contributor", f"contributor@{DEMO_EMAIL_DOMAIN}", "demo-contributor-librery"),
-    DemoUser("maintainer", f"maintainer@{DEMO_EMAIL_DOMAIN}", "demo-maintainer-librery"),
-    DemoUser("seat holder", f"seat@{DEMO_EMAIL_DOMAIN}", "demo-seat-librery"),
+ADMIN = DemoUser("administrator", f"admin@{DEMO_EMAIL_DOMAIN}", "demo-admin-librery")
+CONTRIBUTOR = DemoUser(
+    "contributor", f"contributor@{DEMO_EMAIL_DOMAIN}", "demo-contributor-librery"
+)
+MAINTAINER = DemoUser("maintainer", f"maintainer@{DEMO_EMAIL_DOMAIN}", "demo-maintainer-librery")
+SEAT_HOLDER = DemoUser("seat holder", f"seat@{DEMO_EMAIL_DOMAIN}", "demo-seat-librery")
+COMMONER2 = DemoUser(
+    "seat holder (commoners)", f"commoner2@{DEMO_EMAIL_DOMAIN}", "demo-commoner2-librery"
+)
+PUBLIC = DemoUser(
+    "seat holder (public actors), acts for the demo commune",
+    f"public@{DEMO_EMAIL_DOMAIN}",
+    "demo-public-librery",
+)
+PRIVATE = DemoUser(
+    "seat holder (private actors)", f"private@{DEMO_EMAIL_DOMAIN}", "demo-private-librery"
+)
+SCIENCE = DemoUser(
+    "seat holder (scientific committee)", f"science@{DEMO_EMAIL_DOMAIN}", "demo-science-librery"
+)
+DEMO_USERS = (ADMIN, CONTRIBUTOR, MAINTAINER, SEAT_HOLDER, COMMONER2, PUBLIC, PRIVATE, SCIENCE)
+# Who holds which seat (college, seat number).
+DEMO_SEATS = (
+    (SEAT_HOLDER, CollegeCode.COMMONERS, 1),
+    (COMMONER2, CollegeCode.COMMONERS, 2),
+    (PUBLIC, CollegeCode.PUBLIC, 1),
+    (PRIVATE, CollegeCode.PRIVATE, 1),
+    (SCIENCE, CollegeCode.SCIENTIFIC, 1),
 )
 
+COMMUNE_NAME = "Commune de Belleville-sur-Code (fictional demo)"
 # Invented names only: no real organisation is ever shown giving money it did not give.
+# The commune is created below as a public body, through the contributors' services.
 DEMO_CONTRIBUTORS = (
     ("Camille Exemple", ContributorKind.PERSON, Visibility.NAMED, "contributor"),
-    ("Commune de Belleville-sur-Code", ContributorKind.ORGANISATION, Visibility.NAMED, None),
+    ("Commune de Belleville-sur-Code", ContributorKind.ORGANISATION, Visibility.NAMED, "public"),
     ("Exemplum Logiciels SAS", ContributorKind.ORGANISATION, Visibility.NAMED, None),
     ("Anonymous demo person", ContributorKind.PERSON, Visibility.ANONYMOUS, None),
     ("Secret demo person", ContributorKind.PERSON, Visibility.SECRET, None),
 )
+COMMITMENT_PROJECT = "Belleville citizen portal (fictional demo)"
+
+# Ballots (titles are demo data, like the contributors' names).
+PAST_ROUND_TITLE = "Pool allocation round, previous period (fictional demo)"
+OPEN_ROUND_TITLE = "Pool allocation round, current period (fictional demo)"
+OPEN_MOTION_TITLE = "Admit Inkscape to the fund (fictional demo motion)"
+MOTION_PROJECT = "Inkscape"
+# Points each seat holder placed in the earlier round, by project name.
+PAST_ROUND_POINTS: dict[str, dict[str, int]] = {
+    SEAT_HOLDER.email: {"LibreOffice": 400, "PostgreSQL": 300, "Qgis": 300},
+    COMMONER2.email: {"VLC": 500, "Qgis": 500},
+    PUBLIC.email: {"GLPI": 600, "LibreOffice": 400},
+    PRIVATE.email: {"PostgreSQL": 700, "Mozilla Firefox (Extended Support Release)": 300},
+    SCIENCE.email: {"Qgis": 600, "PostgreSQL": 400},
+}
+
+# The SEPA examples' French IBAN (checksum-correct, fictional holder).
+DEMO_PAYOUT_IBAN = "FR76 3000 6000 0112 3456 7890 189"
+DEMO_PAYOUT_BIC = "AGRIFRPPXXX"
 
 
 def is_demo_email(email: str) -> bool:
@@ -70,7 +135,7 @@ def _demo_user(spec: DemoUser, **flags: bool) -> User:
     user = User.objects.filter(email=spec.email).first()
     if user is None:
         user = User.objects.create_user(
-            spec.email, spec.password, display_name=f"Demo {spec.role}", **flags
+            spec.email, spec.password, display_name=f"Demo {spec.role.split(',')[0]}", **flags
         )
     EmailAddress.objects.get_or_create(
         user=user, email=spec.email, defaults={"verified": True, "primary": True}
@@ -78,12 +143,28 @@ def _demo_user(spec: DemoUser, **flags: bool) -> User:
     return user
 
 
-@transaction.atomic
-def demo_load() -> list[DemoUser]:
-    project_services.sill_import()
-    admin_spec, contributor_spec, maintainer_spec, seat_spec = DEMO_USERS
+def _token(name: str) -> uuid.UUID:
+    return uuid.uuid5(_TOKENS, name)
 
-    admin = _demo_user(admin_spec, is_staff=True, is_superuser=True)
+
+def _admitted(name: str) -> Project | None:
+    return Project.objects.filter(
+        source=project_services.SILL_SOURCE, name=name, status=ProjectStatus.ADMITTED
+    ).first()
+
+
+def demo_load() -> list[DemoUser]:
+    """Load the demo. The services email their (fictional) users after each
+    commit; nobody should receive those, so the demo sends no email."""
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+        return _demo_load(now=timezone.now())
+
+
+@transaction.atomic
+def _demo_load(*, now: datetime) -> list[DemoUser]:
+    project_services.sill_import()
+
+    admin = _demo_user(ADMIN, is_staff=True, is_superuser=True)
     if not Authenticator.objects.filter(user=admin, type=Authenticator.Type.TOTP).exists():
         TOTP.activate(admin, DEMO_TOTP_SECRET)
         RecoveryCodes.activate(admin)
@@ -93,7 +174,7 @@ def demo_load() -> list[DemoUser]:
     ):
         project_services.project_admit(project=project, actor=admin, reference=DEMO_DECISION)
 
-    maintainer = _demo_user(maintainer_spec)
+    maintainer = _demo_user(MAINTAINER)
     maintained = Project.objects.filter(name="Qgis").first()
     if maintained is not None:
         Maintainership.objects.get_or_create(
@@ -101,21 +182,16 @@ def demo_load() -> list[DemoUser]:
             user=maintainer,
             defaults={"role": MaintainerRole.OWNER, "is_public": True},
         )
+        _payout_account(project=maintained, maintainer=maintainer)
 
-    seat_holder = _demo_user(seat_spec)
-    governance_services.college_defaults_ensure(at=timezone.now())
-    if not Mandate.objects.filter(holder=seat_holder).exists():
-        today = timezone.localdate()
-        governance_services.mandate_create(
-            seat=Seat.objects.get(college__code=CollegeCode.COMMONERS, number=1),
-            holder=seat_holder,
-            start_date=today,
-            end_date=today + timedelta(days=3 * 365),
-            actor=admin,
-        )
+    users = {spec.email: _demo_user(spec) for spec, _college, _number in DEMO_SEATS}
+    _seats(users=users, admin=admin, now=now)
 
-    contributor_user = _demo_user(contributor_spec)
+    contributor_user = _demo_user(CONTRIBUTOR)
+    public_user = users[PUBLIC.email]
     for name, kind, visibility, owner in DEMO_CONTRIBUTORS:
+        if owner == "public":
+            continue
         Contributor.objects.get_or_create(
             name=f"{name} (fictional demo)",
             defaults={
@@ -125,4 +201,273 @@ def demo_load() -> list[DemoUser]:
                 "user": contributor_user if owner == "contributor" else None,
             },
         )
+    _contributions(user=contributor_user, admin=admin, now=now)
+    _public_body(user=public_user, admin=admin, now=now)
+    _ballots(admin=admin, users=users, now=now)
     return list(DEMO_USERS)
+
+
+# --- Projects ---------------------------------------------------------------------
+
+
+def _payout_account(*, project: Project, maintainer: User) -> None:
+    """Qgis gets a payout account, left unverified for the administrator to verify."""
+    if PayoutAccount.objects.filter(project=project).exists():
+        return
+    project_services.payout_account_save(
+        project=project,
+        actor=maintainer,
+        password=MAINTAINER.password,
+        holder_name="Qgis demo association (fictional demo)",
+        iban=DEMO_PAYOUT_IBAN,
+        bic=DEMO_PAYOUT_BIC,
+        address="1 rue de l'Exemple, 75000 Paris, France (fictional demo)",
+    )
+
+
+# --- Contributions ----------------------------------------------------------------
+
+
+def _pledge(
+    *,
+    user: User,
+    name: str,
+    frequency: PledgeFrequency,
+    amount_cents: int,
+    earmarks: list[contributor_services.EarmarkInput],
+    organisation: Contributor | None = None,
+    commitment: Commitment | None = None,
+) -> tuple[Pledge, bool]:
+    """A demo pledge paid by bank transfer (its request is issued at once);
+    (pledge, created). The deterministic form token makes it once only."""
+    token = _token(name)
+    existing = Pledge.objects.filter(idempotency_token=token).first()
+    if existing is not None:
+        return existing, False
+    pledge = contributor_services.pledge_submit(
+        user=user,
+        organisation=organisation,
+        visibility=Visibility.NAMED,
+        frequency=frequency,
+        amount_cents=amount_cents,
+        payment_method=PaymentMethod.BANK_TRANSFER,
+        earmarks=earmarks,
+        idempotency_token=token,
+        commitment=commitment,
+    )
+    return pledge, True
+
+
+def _mark_paid(*, pledge: Pledge, admin: User, at: datetime) -> None:
+    """The demo administrator saw the transfer on the bank account and books it."""
+    request = PaymentRequest.objects.get(
+        pledge=pledge, status=PaymentRequestStatus.AWAITING_PAYMENT
+    )
+    fund_services.payment_request_mark_paid(
+        request=request, amount_cents=request.amount_cents, received_at=at, actor=admin
+    )
+
+
+def _contributions(*, user: User, admin: User, now: datetime) -> None:
+    """The demo contributor: a monthly pledge earmarked to two admitted projects
+    (its first month paid, the next month's request awaiting payment) and a
+    one-time pledge, paid."""
+    earmarked = [_admitted("LibreOffice"), _admitted("Qgis")]
+    if any(project is None for project in earmarked):
+        return
+    monthly, created = _pledge(
+        user=user,
+        name="contributor-monthly",
+        frequency=PledgeFrequency.MONTHLY,
+        amount_cents=2500,
+        earmarks=[
+            contributor_services.EarmarkInput(project_id=project.pk, share_bp=bp)
+            for project, bp in zip(earmarked, (2000, 1500), strict=True)
+            if project is not None
+        ],
+    )
+    if created:
+        _mark_paid(pledge=monthly, admin=admin, at=now)
+        monthly.refresh_from_db()
+        # The next month's request, issued ahead as the daily task does on its date.
+        due = monthly.next_charge_date or now.date()
+        fund_services.payment_request_issue(pledge=monthly, at=now)
+        contributor_services.pledge_schedule_next_charge(pledge=monthly, charged_date=due)
+    once, created = _pledge(
+        user=user,
+        name="contributor-once",
+        frequency=PledgeFrequency.ONE_TIME,
+        amount_cents=10_000,
+        earmarks=[],
+    )
+    if created:
+        _mark_paid(pledge=once, admin=admin, at=now)
+
+
+def _public_body(*, user: User, admin: User, now: datetime) -> None:
+    """A fictional commune: a declared digital project and its 2 % commitment,
+    partly paid by a bank transfer the administrator reconciled."""
+    commune = Contributor.objects.filter(name=COMMUNE_NAME).order_by("id").first()
+    if commune is None:
+        commune = contributor_services.organisation_create(
+            user=user,
+            name=COMMUNE_NAME,
+            organisation_kind=OrganisationKind.LOCAL_AUTHORITY,
+            legal_name=COMMUNE_NAME,
+            country="FR",
+            billing_address="1 place de la Mairie, 99999 Belleville-sur-Code (fictional demo)",
+            siren_siret="219990009",  # department 99 has no commune: never a real one
+        )
+        # No service sets the demo flag: only the demo creates fictional contributors.
+        Contributor.objects.filter(pk=commune.pk).update(is_demo=True)
+    if commune.organisation_kind not in PUBLIC_BODY_KINDS:
+        return  # an older demo's commune, created before it was a public body
+    year = timezone.localtime(now).year
+    commitment = Commitment.objects.filter(
+        contributor=commune, project_name=COMMITMENT_PROJECT, year=year
+    ).first()
+    if commitment is None:
+        commitment = contributor_services.commitment_create(
+            contributor=commune,
+            project_name=COMMITMENT_PROJECT,
+            year=year,
+            budget_cents=25_000_000,  # 250 000 €, so 5 000 € committed
+            actor=user,
+        )
+    pledge, created = _pledge(
+        user=user,
+        name=f"commune-commitment-{year}",
+        frequency=PledgeFrequency.ONE_TIME,
+        amount_cents=200_000,  # 2 000 € of the 5 000 €
+        earmarks=[],
+        organisation=commune,
+        commitment=commitment,
+    )
+    if created:
+        _mark_paid(pledge=pledge, admin=admin, at=now)
+
+
+# --- Governance ---------------------------------------------------------------------
+
+
+def _seats(*, users: dict[str, User], admin: User, now: datetime) -> None:
+    """Colleges (in force for a year already, so that the earlier round had
+    them) and a mandate for each demo seat holder, started three months ago."""
+    governance_services.college_defaults_ensure(at=now - timedelta(days=365))
+    start = timezone.localdate(now) - timedelta(days=90)
+    for spec, college, number in DEMO_SEATS:
+        holder = users[spec.email]
+        if Mandate.objects.filter(holder=holder).exists():
+            continue
+        seat = Seat.objects.select_related("college").get(college__code=college, number=number)
+        if Mandate.objects.filter(seat=seat, end_date__gte=start).exists():
+            continue  # someone else holds this seat already
+        governance_services.mandate_create(
+            seat=seat,
+            holder=holder,
+            start_date=start,
+            end_date=start + timedelta(days=3 * 365),
+            actor=admin,
+        )
+
+
+def _ballots(*, admin: User, users: dict[str, User], now: datetime) -> None:
+    admitted = dict(
+        Project.objects.filter(
+            source=project_services.SILL_SOURCE, status=ProjectStatus.ADMITTED
+        ).values_list("name", "pk")
+    )
+    if not Ballot.objects.filter(kind=BallotKind.ROUND, title=PAST_ROUND_TITLE).exists():
+        try:
+            with transaction.atomic():
+                _past_round(admin=admin, users=users, admitted=admitted, now=now)
+        except governance_services.GovernanceError:
+            # An older demo database whose colleges or mandates start later.
+            pass
+    closes_at = now + timedelta(days=7)
+    _open_ballot(
+        kind=BallotKind.ROUND,
+        title=OPEN_ROUND_TITLE,
+        description=(
+            "Share the common pool between the admitted projects: place up to 1000 points. "
+            "Fictional demo ballot."
+        ),
+        admin=admin,
+        now=now,
+        closes_at=closes_at,
+    )
+    inkscape = Project.objects.filter(
+        source=project_services.SILL_SOURCE, name=MOTION_PROJECT, status=ProjectStatus.PROPOSED
+    ).first()
+    if inkscape is not None:
+        _open_ballot(
+            kind=BallotKind.MOTION,
+            title=OPEN_MOTION_TITLE,
+            description="If adopted, Inkscape can receive funds. Fictional demo motion.",
+            admin=admin,
+            now=now,
+            closes_at=closes_at,
+            effect_project=inkscape,
+        )
+
+
+def _open_ballot(
+    *,
+    kind: BallotKind,
+    title: str,
+    description: str,
+    admin: User,
+    now: datetime,
+    closes_at: datetime,
+    effect_project: Project | None = None,
+) -> None:
+    """A ballot open now; a new one only when the previous demo one has closed."""
+    if Ballot.objects.filter(
+        kind=kind, title=title, status=BallotStatus.OPEN, closes_at__gt=now
+    ).exists():
+        return
+    ballot = governance_services.ballot_create(
+        kind=kind,
+        title=title,
+        description=description,
+        closes_at=closes_at,
+        actor=admin,
+        effect=MotionEffect.ADMIT_PROJECT if effect_project is not None else MotionEffect.NONE,
+        effect_project=effect_project,
+    )
+    governance_services.ballot_open(ballot=ballot, actor=admin, at=now)
+
+
+def _past_round(
+    *, admin: User, users: dict[str, User], admitted: dict[str, int], now: datetime
+) -> None:
+    """An earlier round: opened 40 days ago, voted by every seat, closed a week
+    later and released the day after, so its shares are in force."""
+    opened = now - timedelta(days=40)
+    closes_at = now - timedelta(days=33)
+    ballot = governance_services.ballot_create(
+        kind=BallotKind.ROUND,
+        title=PAST_ROUND_TITLE,
+        description="The shares of the common pool in force. Fictional demo ballot.",
+        closes_at=closes_at,
+        actor=admin,
+    )
+    ballot = governance_services.ballot_open(ballot=ballot, actor=admin, at=opened)
+    by_id = {user.pk: email for email, user in users.items()}
+    for offset, entry in enumerate(ballot.electorate):
+        email = by_id.get(entry["holder"])
+        if email is None:
+            continue
+        points = {
+            admitted[name]: value
+            for name, value in PAST_ROUND_POINTS[email].items()
+            if name in admitted
+        }
+        governance_services.vote_cast(
+            ballot=ballot,
+            voter=users[email],
+            at=opened + timedelta(days=1, hours=offset),
+            points=points,
+        )
+    ballot = governance_services.ballot_close(ballot=ballot, at=closes_at, actor=admin)
+    governance_services.ballot_release(ballot=ballot, actor=admin, at=closes_at + timedelta(days=1))

@@ -37,6 +37,17 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _english_outside_requests() -> Iterator[None]:
+    """Code called directly (services, commands) speaks English in tests; pages
+    still take their language from the URL, and a test wanting French outside a
+    request says so with translation.override("fr")."""
+    from django.utils import translation  # noqa: PLC0415 -- after Django is set up
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache() -> Iterator[None]:
     """Rate limits and TOTP replay protection live in the cache: start clean."""
     from django.core.cache import cache  # noqa: PLC0415 -- after Django is set up

@@ -10,7 +10,8 @@ from librery import demo
 
 class Command(BaseCommand):
     help = (
-        "Load the demo data (SILL 2020 catalogue, fictional contributors, demo users). Idempotent."
+        "Load the demo data (SILL 2020 catalogue, fictional contributors, pledges, "
+        "ballots and demo users). Idempotent."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -22,11 +23,16 @@ class Command(BaseCommand):
         users = demo.demo_load()
         self.stdout.write("")
         self.stdout.write("Demo data loaded. Projects: SILL 2020, DINUM, Licence Ouverte 2.0.")
-        self.stdout.write("Demo users (fictional) — email / password:")
+        self.stdout.write("Demo users (fictional) — role / email / password:")
+        width = max(len(user.email) for user in users)
         for user in users:
-            self.stdout.write(f"  {user.role:<14} {user.email:<32} {user.password}")
+            self.stdout.write(f"  {user.email:<{width}}  {user.password:<26}  {user.role}")
         self.stdout.write(
             "  The administrator has two-factor authentication: "
             "`make demo-code` (or `manage.py demo_totp`) prints the current code."
+        )
+        self.stdout.write(
+            "  Open now: a motion and a pool allocation round (seat holders vote in the "
+            "governance portal); an earlier round is in the decision register."
         )
         self.stdout.write("")
