@@ -13,10 +13,10 @@ from projects import services
 from projects.enums import ProjectStatus
 from projects.models import Project
 from projects.selectors import MonthlyFunds, funds_chart
-from tests import services
 from tests.factories import MaintainershipFactory, ProjectFactory
 from tests.factories.contributors import EarmarkFactory
 from tests.factories.projects import PayoutAccountFactory, ProjectUsageFactory
+from tests.services import is_postgresql, need
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
@@ -189,7 +189,7 @@ def test_list_filters_by_tag_licence_public_bodies_and_sorts(anonymous: Client) 
 
 
 def test_full_text_search_reads_descriptions_in_both_languages(anonymous: Client) -> None:
-    services.need(services.is_postgresql(), "stemmed full-text search needs PostgreSQL")
+    need(is_postgresql(), "stemmed full-text search needs PostgreSQL")
     ProjectFactory.create(name="Carto", description="Un logiciel de cartographie libre.")
     ProjectFactory.create(name="Tube", description_en="Plays videos and streams.")
     ProjectFactory.create(name="Other", summary="Something else")
