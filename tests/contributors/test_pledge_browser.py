@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from contributors.models import Pledge, User
-from tests.factories import TEST_PASSWORD, ProjectFactory
+from tests.browser import fill_pledge_form, log_in
+from tests.factories import ProjectFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -18,19 +19,9 @@ def test_monthly_pledge_with_two_earmarks_and_live_preview(
 ) -> None:
     first = ProjectFactory.create(status="admitted", name="Alpha Commons")
     second = ProjectFactory.create(status="admitted", name="Beta Commons")
-    page.goto("/en/accounts/login/")
-    page.get_by_label("Email").fill(contributor_user.email)
-    page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_url("**/en/")
+    log_in(page, contributor_user.email)
 
-    page.goto("/en/contribute/pledge/")
-    page.get_by_label("Monthly").check()
-    page.get_by_label("Amount (euros)").fill("50")
-    page.locator("select[name=project_1]").select_option(str(first.pk))
-    page.locator("input[name=share_1]").fill("30")
-    page.locator("select[name=project_2]").select_option(str(second.pk))
-    page.locator("input[name=share_2]").fill("20")
+    fill_pledge_form(page, amount="50", shares=[(first.pk, "30"), (second.pk, "20")])
     rows = page.locator("#pledge-preview-rows tr")
     assert rows.count() == 2
     assert rows.nth(0).inner_text().split("\t") == ["Alpha Commons", "€15.00"]

@@ -14,7 +14,8 @@ from contributors.models import Pledge, User
 from funds.enums import PaymentMethod
 from funds.models import Payment, Receipt, Refund
 from funds.stripe.services import stripe_checkout_start
-from tests.factories import TEST_PASSWORD, ProjectFactory
+from tests.browser import fill_pledge_form, log_in
+from tests.factories import ProjectFactory
 from tests.factories.contributors import PledgeFactory
 from tests.funds.conftest import localstripe_call
 from tests.funds.test_stripe_payments import CARD_CHARGE_DECLINED, CARD_OK, confirm_setup, pay
@@ -145,19 +146,9 @@ def test_a_visitor_pledges_50_euros_monthly_and_pays_with_stripe_js(
 ) -> None:
     first = ProjectFactory.create(status="admitted", name="Alpha Commons")
     second = ProjectFactory.create(status="admitted", name="Beta Commons")
-    page.goto("/en/accounts/login/")
-    page.get_by_label("Email").fill(contributor_user.email)
-    page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_url("**/en/")
+    log_in(page, contributor_user.email)
 
-    page.goto("/en/contribute/pledge/")
-    page.get_by_label("Monthly").check()
-    page.get_by_label("Amount (euros)").fill("50")
-    page.locator("select[name=project_1]").select_option(str(first.pk))
-    page.locator("input[name=share_1]").fill("30")
-    page.locator("select[name=project_2]").select_option(str(second.pk))
-    page.locator("input[name=share_2]").fill("20")
+    fill_pledge_form(page, amount="50", shares=[(first.pk, "30"), (second.pk, "20")])
     page.get_by_role("button", name="Confirm my pledge").click()
     page.wait_for_url("**/en/contribute/pledges/*/")
     page.locator("#pledge-pay").click()
@@ -194,11 +185,7 @@ def test_a_visitor_pledges_50_euros_monthly_and_pays_with_stripe_js(
 
 
 def _open_payment_page(page: Any, user: User, pledge: Pledge) -> None:
-    page.goto("/en/accounts/login/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_url("**/en/")
+    log_in(page, user.email)
     page.goto(f"/en/funds/pledges/{pledge.pk}/pay/")
 
 

@@ -11,7 +11,7 @@ from pytest_django.fixtures import SettingsWrapper
 
 from contributors.models import User
 from projects.models import Maintainership
-from tests.factories import TEST_PASSWORD
+from tests.browser import log_in
 from tests.projects.conftest import FUNDING_JSON_DIR, LocalServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -28,11 +28,7 @@ def test_maintainer_claims_a_project_through_the_pages(
     manifest = json.loads((FUNDING_JSON_DIR / "zen-browser__www.json").read_bytes())
     url = local_server.serve("/funding.json", json.dumps(manifest).encode())
 
-    page.goto("/en/accounts/login/")
-    page.get_by_label("Email").fill(outsider_user.email)
-    page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_url("**/en/")
+    log_in(page, outsider_user.email)
 
     page.goto("/en/projects/manifest/")
     page.get_by_label("Address of the funding.json manifest").fill(url)

@@ -7,15 +7,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.test import Client
 
-from funds.enums import AccountKind, JournalSource
-from funds.services import journal_post, ledger_account
 from projects import services
 from projects.enums import ProjectStatus
-from projects.models import Project
 from projects.selectors import MonthlyFunds, funds_chart
 from tests.factories import MaintainershipFactory, ProjectFactory
 from tests.factories.contributors import EarmarkFactory
 from tests.factories.projects import PayoutAccountFactory, ProjectUsageFactory
+from tests.ledger import allocate, pay_out
 from tests.services import is_postgresql, need
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
@@ -25,34 +23,6 @@ PARIS = ZoneInfo("Europe/Paris")
 
 def _paris(year: int, month: int, day: int, hour: int = 12, minute: int = 0) -> datetime:
     return datetime(year, month, day, hour, minute, tzinfo=PARIS)
-
-
-def _allocate(external_id: str, at: datetime, *shares: tuple[Project, int]) -> None:
-    """An allocation journal: the pool credits each project's balance with its share."""
-    journal_post(
-        source=JournalSource.ALLOCATION,
-        external_id=external_id,
-        memo="pool share",
-        booked_at=at,
-        legs=[
-            (ledger_account(kind=AccountKind.POOL), sum(cents for _p, cents in shares)),
-            *((ledger_account(kind=AccountKind.PROJECT, project=p), -c) for p, c in shares),
-        ],
-    )
-
-
-def _pay_out(external_id: str, at: datetime, project: Project, cents: int) -> None:
-    """A payout: a debit out of the project's balance, not money received."""
-    journal_post(
-        source=JournalSource.PAYOUT,
-        external_id=external_id,
-        memo="payout",
-        booked_at=at,
-        legs=[
-            (ledger_account(kind=AccountKind.PROJECT, project=project), cents),
-            (ledger_account(kind=AccountKind.BANK), -cents),
-        ],
-    )
 
 
 @pytest.mark.parametrize("count", [1, 3, 30])
@@ -72,8 +42,8 @@ def test_project_list_by_most_funded_queries_do_not_grow(
 ) -> None:
     projects = ProjectFactory.create_batch(count)
     for number, project in enumerate(projects, start=1):
-        _allocate(f"run-{number}", _paris(2026, 1 + number % 12, 10), (project, 100 * number))
-        _pay_out(f"payout-{number}", _paris(2026, 1 + number % 12, 20), project, 100 * number)
+        allocate(f"run-{number}", _paris(2026, 1 + number % 12, 10), (project, 100 * number))
+        pay_out(f"payout-{number}", _paris(2026, 1 + number % 12, 20), project, 100 * number)
     with django_assert_num_queries(2):
         response = anonymous.get("/en/projects/", {"sort": "funded"})
     assert response.status_code == 200
@@ -88,10 +58,10 @@ def test_most_funded_lists_by_total_received_then_name(anonymous: Client) -> Non
     paid_out = ProjectFactory.create(name="Mu")
     ProjectFactory.create(name="Beta")
     ProjectFactory.create(name="Gamma")
-    _allocate("run-1", _paris(2026, 1, 10), (big, 90_000), (small, 1), (paid_out, 5_000))
-    _allocate("run-2", _paris(2026, 2, 10), (big, 10_000), (small, 5_000))
-    _pay_out("payout-1", _paris(2026, 2, 20), big, 100_000)  # leaves "most funded" alone
-    _pay_out("payout-2", _paris(2026, 2, 20), paid_out, 5_000)
+    allocate("run-1", _paris(2026, 1, 10), (big, 90_000), (small, 1), (paid_out, 5_000))
+    allocate("run-2", _paris(2026, 2, 10), (big, 10_000), (small, 5_000))
+    pay_out("payout-1", _paris(2026, 2, 20), big, 100_000)  # leaves "most funded" alone
+    pay_out("payout-2", _paris(2026, 2, 20), paid_out, 5_000)
 
     response = anonymous.get("/en/projects/", {"sort": "funded"})
     rows = [(p.name, p.received_cents) for p in response.context["page"].object_list]
@@ -227,8 +197,8 @@ def test_project_page_queries_do_not_grow(
     project = ProjectFactory.create()
     for number in range(count):  # `count` months of allocations, each paid out after
         at = _paris(2023 + number // 12, number % 12 + 1, 10)
-        _allocate(f"run-{number}", at, (project, 1_000 + number))
-        _pay_out(f"payout-{number}", at + timedelta(days=5), project, 1_000 + number)
+        allocate(f"run-{number}", at, (project, 1_000 + number))
+        pay_out(f"payout-{number}", at + timedelta(days=5), project, 1_000 + number)
     MaintainershipFactory.create_batch(count, project=project, is_public=True)
     ProjectUsageFactory.create_batch(count, project=project)
     for number in range(count):
@@ -355,10 +325,10 @@ def test_project_page_shows_real_journals_per_paris_month(anonymous: Client) -> 
     project = ProjectFactory.create(status=ProjectStatus.ADMITTED)
     other = ProjectFactory.create()
     # 23:30 on 31 January in Paris is 22:30 UTC: January, whatever UTC says next.
-    _allocate("run-jan", _paris(2026, 1, 31, 23, 30), (project, 120_000), (other, 999))
-    _allocate("run-apr", _paris(2026, 4, 1, 0, 5), (project, 3_456))  # 22:05 UTC on 31 March
-    _allocate("run-apr-2", _paris(2026, 4, 30, 9), (project, 44))
-    _pay_out("payout-1", _paris(2026, 2, 10), project, 120_000)
+    allocate("run-jan", _paris(2026, 1, 31, 23, 30), (project, 120_000), (other, 999))
+    allocate("run-apr", _paris(2026, 4, 1, 0, 5), (project, 3_456))  # 22:05 UTC on 31 March
+    allocate("run-apr-2", _paris(2026, 4, 30, 9), (project, 44))
+    pay_out("payout-1", _paris(2026, 2, 10), project, 120_000)
 
     response = anonymous.get(f"/en/projects/{project.slug}/")
     assert response.context["months"] == [
@@ -385,7 +355,7 @@ def test_project_page_shows_real_journals_per_paris_month(anonymous: Client) -> 
 
 def test_a_single_month_is_described_on_its_own(anonymous: Client) -> None:
     project = ProjectFactory.create()
-    _allocate("run-1", _paris(2026, 6, 15), (project, 2_500))
+    allocate("run-1", _paris(2026, 6, 15), (project, 2_500))
     text = anonymous.get(f"/en/projects/{project.slug}/").text
     assert "One month, June 2026: 25.00 €. The table below gives the same figure." in text
     assert "No funds received yet." not in text
