@@ -281,6 +281,9 @@ def test_localstripe_signed_webhooks_book_a_sepa_payment_on_our_live_server(
 ) -> None:
     """SEPA settles after the charge: localstripe's own signed
     `payment_intent.succeeded`, posted to our live server, books it."""
+    # The live server's thread writes while this one reads: an in-memory SQLite
+    # database shared between threads cannot take concurrent statements.
+    services.need(services.is_postgresql(), "concurrent live-server writes need PostgreSQL")
     localstripe_call(
         localstripe,
         "POST",
