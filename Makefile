@@ -25,7 +25,7 @@ install-dev: $(BIN)/uv
 run: install
 	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python manage.py collectstatic --noinput -v0
-	LIBRERY_DEMO=True $(BIN)/python manage.py load_demo
+	LOG_LEVEL=WARNING LIBRERY_DEMO=True $(BIN)/python manage.py load_demo
 	@echo "The Librery runs on http://$(HOST):$(PORT)/ (Ctrl-C stops it)."
 	LIBRERY_DEMO=True $(BIN)/gunicorn librery.wsgi --bind $(HOST):$(PORT) --workers 2 --log-level warning
 

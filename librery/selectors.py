@@ -35,7 +35,7 @@ def database_status() -> str:
 
 
 def broker_status() -> str:
-    if settings.CELERY_TASK_ALWAYS_EAGER or settings.CELERY_BROKER_URL == "memory://":
+    if settings.CELERY_TASK_ALWAYS_EAGER or settings.CELERY_BROKER_URL.startswith("memory://"):
         return "eager"
     from librery.celery import app  # noqa: PLC0415 -- only when a broker is configured
 
