@@ -60,3 +60,12 @@ def test_styled_403_page(outsider: Client) -> None:
     response = outsider.get("/governance/portal/")
     assert response.status_code == 403
     assert "Vous ne pouvez pas ouvrir cette page" in response.text
+
+
+@pytest.mark.parametrize("url", [*PUBLIC_PAGES, "/governance/register/", "/governance/meetings/"])
+def test_page_titles_are_plain_text(anonymous: Client, url: str) -> None:
+    html = anonymous.get(url).text
+    title = re.search(r"<title>(.*?)</title>", html, re.DOTALL)
+    assert title is not None
+    assert "<" not in title.group(1)
+    assert title.group(1).strip().endswith("The Librery")
