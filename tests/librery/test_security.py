@@ -5,6 +5,8 @@ import re
 import pytest
 from django.test import Client
 
+from librery import demo
+
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
 PUBLIC_PAGES = [
@@ -69,3 +71,12 @@ def test_page_titles_are_plain_text(anonymous: Client, url: str) -> None:
     assert title is not None
     assert "<" not in title.group(1)
     assert title.group(1).strip().endswith("The Librery")
+
+
+def test_register_title_stays_plain_with_ballots_in_progress(anonymous: Client) -> None:
+    demo.demo_load()  # opens a motion and a round
+    html = anonymous.get("/en/governance/register/").text
+    assert "Ballots in progress" in html
+    title = re.search(r"<title>(.*?)</title>", html, re.DOTALL)
+    assert title is not None
+    assert title.group(1).strip() == "Decision register · The Librery"
