@@ -39,6 +39,7 @@ from contributors.models import (
     User,
 )
 from funds.enums import FundSettingKey, PaymentMethod
+from funds.money import split_cents
 from funds.selectors import fund_settings_at
 from librery.services import log_action
 from projects.models import Project
@@ -94,8 +95,7 @@ def bp_input(bp: int) -> str:
 
 
 def format_euros(cents: int) -> str:
-    sign = "-" if cents < 0 else ""
-    whole, part = divmod(abs(cents), 100)
+    sign, whole, part = split_cents(cents)
     return f"{sign}{whole},{part:02d} €"
 
 

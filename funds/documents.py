@@ -13,11 +13,11 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from funds.models import PaymentRequest, Receipt
+from funds.money import split_cents
 
 
 def _euros(cents: int) -> str:
-    sign = "-" if cents < 0 else ""
-    whole, part = divmod(abs(cents), 100)
+    sign, whole, part = split_cents(cents)
     return f"{sign}{whole:,}".replace(",", "\u202f") + f",{part:02d} EUR"
 
 

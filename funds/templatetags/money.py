@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from django import template
-from django.utils.formats import get_format, number_format
+from django.utils.formats import get_format
+
+from funds.money import localized_amount
 
 register = template.Library()
 
@@ -13,9 +15,7 @@ def euros(cents: int | None) -> str:
     """``123456`` -> ``1 234,56 €`` (in the active language's format)."""
     if cents is None:
         return ""
-    sign = "-" if cents < 0 else ""
-    whole, part = divmod(abs(int(cents)), 100)
-    return f"{sign}{number_format(whole, force_grouping=True)}{_decimal_separator()}{part:02d} €"
+    return f"{localized_amount(cents)} €"
 
 
 def _decimal_separator() -> str:
