@@ -1,0 +1,98 @@
+"""The double-entry ledger: accounts and journals, one per outside event."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from funds.enums import (
+    AccountKind,
+    JournalSource,
+)
+from funds.models import (
+    Account,
+    Journal,
+    JournalLeg,
+)
+from projects.models import Project
+
+
+class LedgerError(ValueError):
+    """A journal that cannot be booked; the message says why."""
+
+
+LegSpec = tuple[Account, int]
+
+
+def ledger_account(*, kind: AccountKind | str, project: Project | None = None) -> Account:
+    """The account of `kind` (and `project`, for a project balance), created on first use."""
+    kind = AccountKind(kind)
+    if (kind == AccountKind.PROJECT) != (project is not None):
+        raise LedgerError("A project balance needs its project, and only it does.")
+    lookup = {"kind": kind, "project": project}
+    account = Account.objects.filter(**lookup).first()
+    if account is not None:
+        return account
+    try:
+        with transaction.atomic():
+            return Account.objects.create(**lookup)
+    except IntegrityError:
+        return Account.objects.get(**lookup)
+
+
+def _same_legs(journal: Journal, legs: list[LegSpec]) -> bool:
+    stored = sorted(journal.legs.values_list("account_id", "amount_cents"))
+    return stored == sorted((account.pk, cents) for account, cents in legs)
+
+
+def journal_post(
+    *,
+    source: JournalSource | str,
+    external_id: str,
+    memo: str,
+    legs: list[LegSpec],
+    booked_at: datetime | None = None,
+) -> Journal:
+    """Book one outside event: legs (account, cents; positive debits, negative
+    credits) that sum to zero. One journal per (source, external_id): replaying
+    the same event returns the journal already booked; the same id with other
+    legs is refused."""
+    source = JournalSource(source)
+    if not external_id:
+        raise LedgerError("A journal needs the id of the event it books.")
+    legs = [(account, cents) for account, cents in legs if cents != 0]
+    for _account, cents in legs:
+        if isinstance(cents, bool) or not isinstance(cents, int):
+            raise LedgerError("Ledger amounts are whole cents.")
+    if len(legs) < 2:  # noqa: PLR2004 -- double entry
+        raise LedgerError("A journal needs at least two non-zero legs.")
+    if sum(cents for _account, cents in legs) != 0:
+        raise LedgerError("A journal's legs must sum to zero.")
+    with transaction.atomic():
+        existing = Journal.objects.filter(source=source, external_id=external_id).first()
+        if existing is None:
+            try:
+                with transaction.atomic():
+                    journal = Journal.objects.create(
+                        source=source,
+                        external_id=external_id,
+                        memo=memo[:300],
+                        booked_at=booked_at or timezone.now(),
+                    )
+                    JournalLeg.objects.bulk_create(
+                        JournalLeg(journal=journal, account=account, amount_cents=cents)
+                        for account, cents in legs
+                    )
+                    return journal
+            except IntegrityError:
+                existing = Journal.objects.filter(source=source, external_id=external_id).first()
+                if existing is None:
+                    raise
+        if not _same_legs(existing, legs):
+            raise LedgerError(
+                f"{source}:{external_id} is already booked with other amounts; "
+                "book a correction as a new journal."
+            )
+        return existing

@@ -1,0 +1,288 @@
+"""Payments: one per charge attempt, their state machine and their receipts."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from contributors.models import Pledge
+from contributors.services import pledge_record_payment_success
+from funds.enums import (
+    PAYMENT_TRANSITIONS,
+    AccountKind,
+    JournalSource,
+    PaymentEventSource,
+    PaymentMethod,
+    PaymentStatus,
+)
+from funds.models import (
+    Account,
+    Journal,
+    Payment,
+    PaymentEvent,
+    Receipt,
+)
+from funds.services.ledger import journal_post, ledger_account
+from librery.services import log_action
+
+# A payment in these statuses has (or may have) a receipt.
+RECEIPTABLE_STATUSES = frozenset(
+    {PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED, PaymentStatus.DISPUTED}
+)
+
+
+class PaymentError(ValueError):
+    """A payment operation that cannot happen; the message says why."""
+
+
+def payment_create(
+    *,
+    pledge: Pledge,
+    method: PaymentMethod | str,
+    amount_cents: int,
+    idempotency_key: str,
+    period_date: date | None = None,
+    attempt: int = 1,
+    stripe_payment_intent_id: str | None = None,
+    actor: Any = None,
+) -> Payment:
+    """A new attempt to collect `amount_cents` for `pledge`. Idempotent on
+    `idempotency_key` (derive it from our own rows, e.g. ``pledge-12-2026-03-a1``)."""
+    method = PaymentMethod(method)
+    if isinstance(amount_cents, bool) or not isinstance(amount_cents, int) or amount_cents <= 0:
+        raise PaymentError("A payment is a positive whole number of cents.")
+    with transaction.atomic():
+        existing = Payment.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing
+        try:
+            with transaction.atomic():
+                payment = Payment.objects.create(
+                    pledge=pledge,
+                    method=method,
+                    amount_cents=amount_cents,
+                    currency=pledge.currency,
+                    idempotency_key=idempotency_key,
+                    period_date=period_date,
+                    attempt=attempt,
+                    stripe_payment_intent_id=stripe_payment_intent_id,
+                )
+        except IntegrityError:
+            existing = Payment.objects.filter(idempotency_key=idempotency_key).first()
+            if existing is None:
+                raise
+            return existing
+        PaymentEvent.objects.create(
+            payment=payment,
+            status=PaymentStatus.CREATED,
+            at=timezone.now(),
+            source=PaymentEventSource.SYSTEM,
+        )
+        log_action(
+            action="funds.payment.created",
+            obj=payment,
+            actor=actor,
+            data={"pledge": pledge.pk, "method": method.value, "amount_cents": amount_cents},
+        )
+    return payment
+
+
+def payment_attach_stripe_intent(*, payment: Payment, stripe_payment_intent_id: str) -> Payment:
+    """Remember the Stripe PaymentIntent of `payment` (same id again is a no-op)."""
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        if locked.stripe_payment_intent_id == stripe_payment_intent_id:
+            return locked
+        if locked.stripe_payment_intent_id:
+            raise PaymentError(f"Payment #{locked.pk} already has another PaymentIntent.")
+        locked.stripe_payment_intent_id = stripe_payment_intent_id
+        locked.save(update_fields=["stripe_payment_intent_id", "updated_at"])
+    return locked
+
+
+def payment_transition(
+    *,
+    payment: Payment,
+    to_status: PaymentStatus | str,
+    source: PaymentEventSource | str,
+    at: datetime | None = None,
+    stripe_event_id: str = "",
+    actor: Any = None,
+    data: dict[str, Any] | None = None,
+    failure_code: str = "",
+    failure_message: str = "",
+) -> Payment:
+    """Move `payment` to `to_status` if the map allows it; a no-op when it is
+    already there (replays are harmless). Records one `PaymentEvent` per status."""
+    to_status = PaymentStatus(to_status)
+    source = PaymentEventSource(source)
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update(of=("self",)).get(pk=payment.pk)
+        if locked.status == to_status:
+            return locked
+        if to_status not in PAYMENT_TRANSITIONS[locked.status]:
+            if PaymentEvent.objects.filter(payment=locked, status=to_status).exists():
+                # A late or repeated report of a status the payment already went
+                # through (``succeeded`` after ``refunded``): nothing to do.
+                return locked
+            raise PaymentError(
+                f"Payment #{locked.pk} cannot go from {locked.status} to {to_status}."
+            )
+        previous = locked.status
+        locked.status = to_status
+        fields = ["status", "updated_at"]
+        if to_status == PaymentStatus.FAILED:
+            locked.failure_code = failure_code[:100]
+            locked.failure_message = failure_message[:500]
+            fields += ["failure_code", "failure_message"]
+        locked.save(update_fields=fields)
+        if to_status in {PaymentStatus.SUCCEEDED, PaymentStatus.FAILED}:
+            payment_email_enqueue(payment=locked, kind=to_status.value)
+        PaymentEvent.objects.create(
+            payment=locked,
+            status=to_status,
+            at=at or timezone.now(),
+            source=source,
+            stripe_event_id=stripe_event_id,
+            actor=actor if getattr(actor, "is_authenticated", False) else None,
+            data=data or {},
+        )
+        log_action(
+            action=f"funds.payment.{to_status.value}",
+            obj=locked,
+            actor=actor,
+            data={"from": previous, "source": source.value, "stripe_event_id": stripe_event_id},
+        )
+    return locked
+
+
+def payment_email_enqueue(*, payment: Payment, kind: str) -> None:
+    """Email the contributor about `payment` once the current transaction commits."""
+    from funds.tasks import send_payment_email  # noqa: PLC0415 -- tasks import this module
+
+    payment_id = payment.pk
+    transaction.on_commit(lambda: send_payment_email.delay(payment_id=payment_id, kind=kind))
+
+
+def _cash_account_for(payment: Payment) -> Account:
+    kind = (
+        AccountKind.BANK
+        if payment.method == PaymentMethod.BANK_TRANSFER
+        else AccountKind.STRIPE_CLEARING
+    )
+    return ledger_account(kind=kind)
+
+
+def _receipt_journal(
+    *, key: str, payment: Payment, gross_cents: int, fee_cents: int, at: datetime, memo: str
+) -> Journal:
+    """Cash gets the net, processor fees the fee, unallocated receipts the gross
+    (the allocation run later closes fees against it)."""
+    return journal_post(
+        source=JournalSource.RECEIPT,
+        external_id=key,
+        memo=memo,
+        booked_at=at,
+        legs=[
+            (_cash_account_for(payment), gross_cents - fee_cents),
+            (ledger_account(kind=AccountKind.PROCESSOR_FEES), fee_cents),
+            (ledger_account(kind=AccountKind.UNALLOCATED), -gross_cents),
+        ],
+    )
+
+
+def _check_amounts(gross_cents: int, processor_fee_cents: int) -> None:
+    for value in (gross_cents, processor_fee_cents):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise PaymentError("Amounts are whole cents.")
+
+
+def receipt_record_for_payment(
+    *,
+    payment: Payment,
+    gross_cents: int,
+    processor_fee_cents: int,
+    received_at: datetime,
+) -> Receipt:
+    """The receipt of a succeeded payment, booked in the ledger, with the
+    pledge's earmarks as they stand now. Idempotent: one receipt per payment."""
+    _check_amounts(gross_cents, processor_fee_cents)
+    if gross_cents <= 0 or not 0 <= processor_fee_cents <= gross_cents:
+        raise PaymentError("A receipt has a positive gross and a fee between 0 and the gross.")
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update(of=("self",)).get(pk=payment.pk)
+        existing = Receipt.objects.filter(payment=locked, refund__isnull=True).first()
+        if existing is not None:
+            return existing
+        if locked.status not in RECEIPTABLE_STATUSES:
+            raise PaymentError(f"Payment #{locked.pk} has not succeeded ({locked.status}).")
+        pledge = Pledge.objects.select_related("contributor").get(pk=locked.pledge_id)
+        journal = _receipt_journal(
+            key=f"payment-{locked.pk}",
+            payment=locked,
+            gross_cents=gross_cents,
+            fee_cents=processor_fee_cents,
+            at=received_at,
+            memo=f"Receipt of payment #{locked.pk}",
+        )
+        receipt = Receipt.objects.create(
+            payment=locked,
+            pledge=pledge,
+            contributor=pledge.contributor,
+            gross_cents=gross_cents,
+            processor_fee_cents=processor_fee_cents,
+            net_cents=gross_cents - processor_fee_cents,
+            currency=locked.currency,
+            received_at=received_at,
+            earmarks=[
+                {"project_id": project_id, "share_bp": share_bp}
+                for project_id, share_bp in pledge.earmarks.order_by("project_id").values_list(
+                    "project_id", "share_bp"
+                )
+            ],
+            journal=journal,
+        )
+        log_action(
+            action="funds.receipt.recorded",
+            obj=receipt,
+            data={
+                "payment": locked.pk,
+                "gross_cents": gross_cents,
+                "fee_cents": processor_fee_cents,
+            },
+        )
+    return receipt
+
+
+def payment_succeed(
+    *,
+    payment: Payment,
+    gross_cents: int,
+    processor_fee_cents: int,
+    received_at: datetime,
+    source: PaymentEventSource | str,
+    stripe_event_id: str = "",
+    actor: Any = None,
+) -> Receipt:
+    """The payment succeeded: transition, receipt, ledger, and the pledge goes
+    live (a one-time pledge is completed). Safe to replay."""
+    with transaction.atomic():
+        payment = payment_transition(
+            payment=payment,
+            to_status=PaymentStatus.SUCCEEDED,
+            source=source,
+            at=received_at,
+            stripe_event_id=stripe_event_id,
+            actor=actor,
+        )
+        receipt = receipt_record_for_payment(
+            payment=payment,
+            gross_cents=gross_cents,
+            processor_fee_cents=processor_fee_cents,
+            received_at=received_at,
+        )
+        pledge_record_payment_success(pledge=receipt.pledge, actor=actor)
+    return receipt

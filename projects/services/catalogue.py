@@ -1,0 +1,161 @@
+"""Projects' status (decided by governance) and their maintainers' edits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from librery.services import log_action
+from projects.enums import ProjectStatus
+from projects.images import LogoError, logo_normalise
+from projects.licences import spdx_normalise
+from projects.models import (
+    Maintainership,
+    Project,
+)
+from projects.permissions import is_maintainer
+
+# Allowed status changes; governance decisions (motions) drive admit/suspend.
+PROJECT_TRANSITIONS: dict[str, frozenset[str]] = {
+    ProjectStatus.PROPOSED: frozenset({ProjectStatus.ADMITTED, ProjectStatus.ARCHIVED}),
+    ProjectStatus.ADMITTED: frozenset({ProjectStatus.SUSPENDED, ProjectStatus.ARCHIVED}),
+    ProjectStatus.SUSPENDED: frozenset({ProjectStatus.ADMITTED, ProjectStatus.ARCHIVED}),
+    ProjectStatus.ARCHIVED: frozenset(),
+}
+_TRANSITION_EVENTS = {
+    ProjectStatus.ADMITTED: "admitted",
+    ProjectStatus.SUSPENDED: "suspended",
+    ProjectStatus.ARCHIVED: "archived",
+}
+
+
+class ProjectTransitionError(Exception):
+    """The requested status change is not allowed from the current status."""
+
+
+def project_transition(
+    *, project: Project, to_status: str, actor: object, reference: str
+) -> Project:
+    """Move a project to `to_status` (no-op when it is already there), keeping the
+    decision's reference, who recorded it and when in the audit trail."""
+    reference = reference.strip()
+    if not reference:
+        raise ProjectTransitionError(_("A decision reference is required."))
+    with transaction.atomic():
+        locked = Project.objects.select_for_update().get(pk=project.pk)
+        if locked.status == to_status:
+            return locked
+        if to_status not in PROJECT_TRANSITIONS[locked.status]:
+            raise ProjectTransitionError(
+                _("A %(current)s project cannot become %(target)s.")
+                % {
+                    "current": ProjectStatus(locked.status).label,
+                    "target": ProjectStatus(to_status).label,
+                }
+            )
+        previous = locked.status
+        locked.status = to_status
+        locked.save(update_fields=["status", "updated_at"])
+        log_action(
+            action=f"projects.project.{_TRANSITION_EVENTS[ProjectStatus(to_status)]}",
+            obj=locked,
+            actor=actor,
+            data={"reference": reference, "from": previous, "to": to_status},
+        )
+    return locked
+
+
+def project_admit(*, project: Project, actor: object, reference: str) -> Project:
+    """Admit a project by a governance decision (`reference` names it; until the
+    governance portal exists an administrator records it in the admin)."""
+    return project_transition(
+        project=project, to_status=ProjectStatus.ADMITTED, actor=actor, reference=reference
+    )
+
+
+def project_suspend(*, project: Project, actor: object, reference: str) -> Project:
+    """Suspend an admitted project by a governance decision; it stops being fundable."""
+    return project_transition(
+        project=project, to_status=ProjectStatus.SUSPENDED, actor=actor, reference=reference
+    )
+
+
+def project_archive(*, project: Project, actor: object, reference: str) -> Project:
+    return project_transition(
+        project=project, to_status=ProjectStatus.ARCHIVED, actor=actor, reference=reference
+    )
+
+
+# --- Maintainers editing their project ------------------------------------------
+
+EDITABLE_FIELDS = (
+    "summary",
+    "summary_en",
+    "description",
+    "description_en",
+    "repository_url",
+    "website_url",
+    "licences",
+    "tags",
+)
+
+
+def project_update(
+    *,
+    project: Project,
+    actor: Any,
+    values: dict[str, Any],
+    logo: bytes | None = None,
+    is_public: bool | None = None,
+) -> Project:
+    """A maintainer edits the catalogue entry: licences must be SPDX, a logo must be
+    an image (it is resized). Raises ProjectEditError; bad input changes nothing."""
+    if not is_maintainer(actor, project):
+        raise ProjectEditError({"__all__": _("Only the project's maintainers can do this.")})
+    clean = {f: values[f] for f in EDITABLE_FIELDS if f in values}
+    if "licences" in clean:
+        clean["licences"] = _spdx_only(clean["licences"])
+    logo_file = None
+    if logo is not None:
+        try:
+            logo_file = logo_normalise(logo)
+        except LogoError as exc:
+            raise ProjectEditError({"logo": str(exc)}) from exc
+    with transaction.atomic():
+        locked = Project.objects.select_for_update().get(pk=project.pk)
+        changed = sorted(f for f, v in clean.items() if getattr(locked, f) != v)
+        for field in changed:
+            setattr(locked, field, clean[field])
+        if logo_file is not None:
+            locked.logo.save(f"{locked.slug}.png", logo_file, save=False)
+            changed.append("logo")
+        if changed:
+            locked.save(update_fields=[*changed, "updated_at"])
+        if is_public is not None:
+            Maintainership.objects.filter(project=locked, user=actor).update(is_public=is_public)
+        if changed:
+            log_action(
+                action="projects.project.edited", obj=locked, actor=actor, data={"fields": changed}
+            )
+    return locked
+
+
+def _spdx_only(licences: list[str]) -> list[str]:
+    normalised = [spdx_normalise(v) for v in licences]
+    unknown = [v for v, n in zip(licences, normalised, strict=True) if n is None]
+    if unknown:
+        raise ProjectEditError(
+            {
+                "licences": _("Not in the SPDX licence list: %(names)s.")
+                % {"names": ", ".join(unknown)}
+            }
+        )
+    return [n for n in normalised if n is not None]
+
+
+class ProjectEditError(Exception):
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
