@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -14,12 +12,10 @@ from funds.models import BankStatement, Receipt
 from funds.services import payment_request_issue, payment_succeed
 from tests.factories.contributors import EarmarkFactory, PledgeFactory
 from tests.factories.funds import PaymentFactory
+from tests.paths import DATA
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
-SMALL = (
-    Path(__file__).resolve().parents[2].parent
-    / "shared/data/sepa/camt053-real-anonymised-small__Subite-eu__camt-to-coda.xml"
-)
+SMALL = DATA / "sepa" / "camt053-real-anonymised-small__Subite-eu__camt-to-coda.xml"
 
 
 def _receipt_for(user: User) -> Receipt:

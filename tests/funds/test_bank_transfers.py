@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from django.utils import translation
@@ -23,6 +22,7 @@ from funds.services import (
     structured_reference,
 )
 from tests.factories.contributors import PledgeFactory
+from tests.paths import DATA
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
@@ -34,7 +34,7 @@ def _english() -> Iterator[None]:
         yield
 
 
-SEPA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "sepa"
+SEPA = DATA / "sepa"
 MONTH = SEPA / "camt053-real-anonymised-month__Subite-eu__camt-to-coda.xml"
 SMALL = SEPA / "camt053-real-anonymised-small__Subite-eu__camt-to-coda.xml"
 V04 = SEPA / "camt053.001.04-bank-sample__viafintech__camt_parser.xml"

@@ -4,15 +4,15 @@ CAMT.053 documents: the real ones as published, and the ones a test edits."""
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 
 import pytest
 import xmlschema
 
 from funds.camt import parse_statement
 from funds.services import structured_reference
+from tests.paths import DATA
 
-SEPA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "sepa"
+SEPA = DATA / "sepa"
 STATEMENTS = {
     "camt053-real-anonymised-month__Subite-eu__camt-to-coda.xml": "camt.053.001.02.xsd",
     "camt053-real-anonymised-small__Subite-eu__camt-to-coda.xml": "camt.053.001.02.xsd",

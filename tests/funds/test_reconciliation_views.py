@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,9 +12,10 @@ from funds.models import BankStatement, BankStatementLine, Receipt
 from funds.services import payment_request_issue, refund_record
 from tests.factories.contributors import PledgeFactory
 from tests.factories.funds import PaymentFactory
+from tests.paths import DATA
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
-SEPA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "sepa"
+SEPA = DATA / "sepa"
 SMALL = SEPA / "camt053-real-anonymised-small__Subite-eu__camt-to-coda.xml"
 URL = "/en/funds/reconciliation/"
 

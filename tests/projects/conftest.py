@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-FUNDING_JSON_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "funding-json"
+from tests.paths import DATA
+
+FUNDING_JSON_DIR = DATA / "funding-json"
 
 
 @dataclass

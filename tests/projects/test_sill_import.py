@@ -9,9 +9,10 @@ from librery.models import LogEntry
 from projects import selectors, services
 from projects.enums import ProjectStatus
 from projects.models import Project, ProjectUsage
+from tests.paths import DATA
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
-SHARED_SILL = Path(__file__).resolve().parents[3] / "shared" / "data" / "sill" / "sill-2020.csv"
+PUBLISHED_SILL = DATA / "sill" / "sill-2020.csv"
 
 
 def test_import_creates_proposed_projects_from_the_real_catalogue() -> None:
@@ -75,9 +76,13 @@ def test_sill_projects_are_declared_used_by_public_bodies() -> None:
     assert ProjectUsage.objects.count() == 225
 
 
-def test_shipped_csv_is_the_shared_one() -> None:
-    if SHARED_SILL.exists():
-        assert services.SILL_CSV.read_bytes() == SHARED_SILL.read_bytes()
+def test_shipped_csv_is_the_published_one() -> None:
+    """The product ships DISIC/sill's file unchanged: byte-identical to the test copy,
+    whose SOURCES.md names the repository, path and commit."""
+    assert services.SILL_CSV.read_bytes() == PUBLISHED_SILL.read_bytes()
+    assert "DISIC/sill | 2020/sill-2020.csv" in (PUBLISHED_SILL.parent / "SOURCES.md").read_text(
+        encoding="utf-8"
+    )
     assert (
         (services.SILL_CSV.parent / "SOURCE.md")
         .read_text(encoding="utf-8")
