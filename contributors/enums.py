@@ -45,6 +45,18 @@ class PledgeFrequency(models.TextChoices):
     MONTHLY = "monthly", _("Monthly")
 
 
+class PaymentMethod(models.TextChoices):
+    """How a pledge is paid; the payments themselves live in `funds`."""
+
+    CARD = "card", _("Card")
+    SEPA_DEBIT = "sepa_debit", _("SEPA Direct Debit")
+    BANK_TRANSFER = "bank_transfer", _("Bank transfer on invoice")
+
+
+# Methods paid online (through Stripe), as opposed to a bank transfer on invoice.
+ONLINE_PAYMENT_METHODS = frozenset({PaymentMethod.CARD, PaymentMethod.SEPA_DEBIT})
+
+
 class PledgeStatus(models.TextChoices):
     AWAITING_PAYMENT = "awaiting_payment", _("Awaiting payment")
     ACTIVE = "active", _("Active")
@@ -79,3 +91,7 @@ class PledgeChangeKind(models.TextChoices):
     CREATED = "created", _("Created")
     STATUS = "status", _("Status changed")
     AMENDED = "amended", _("Amount or earmarks changed")
+
+
+# A pledge in these statuses waits for a payment the contributor can make now.
+PAYABLE_STATUSES = frozenset({PledgeStatus.AWAITING_PAYMENT, PledgeStatus.SUSPENDED})

@@ -9,17 +9,21 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from contributors.enums import MembershipRole, OrganisationKind, PledgeFrequency, Visibility
+from contributors.enums import (
+    MembershipRole,
+    OrganisationKind,
+    PaymentMethod,
+    PledgeFrequency,
+    Visibility,
+)
 from contributors.models import Contributor, User
 from contributors.selectors import organisations_of
 from contributors.services import (
     ContributionError,
     EarmarkInput,
-    parse_amount_cents,
-    parse_percent_bp,
-    pledge_validate,
 )
-from funds.enums import PaymentMethod
+from funds.money import MoneyError, parse_amount_cents, parse_percent_bp
+from funds.services.pledges import pledge_validate
 from projects.models import Project
 
 EARMARK_ROWS = 5
@@ -48,7 +52,7 @@ class AmountField(forms.Field):
             raise forms.ValidationError(_("Enter an amount in euros, such as 50 or 50,00."))
         try:
             return parse_amount_cents(text)
-        except ContributionError as error:
+        except MoneyError as error:
             raise forms.ValidationError(str(error), code="amount") from None
 
 
@@ -91,7 +95,7 @@ class EarmarksMixin(forms.Form):
                 continue
             try:
                 earmarks.append(EarmarkInput(project.pk, parse_percent_bp(share)))
-            except ContributionError as error:
+            except MoneyError as error:
                 self.add_error(f"share_{row}", str(error))
         return earmarks
 

@@ -2,21 +2,25 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from contributors.enums import (
+    ONLINE_PAYMENT_METHODS,
+    PAYABLE_STATUSES,
+    PLEDGE_TRANSITIONS,
     ContributorKind,
     MembershipRole,
     OrganisationKind,
+    PaymentMethod,
     PledgeChangeKind,
     PledgeFrequency,
     PledgeStatus,
     Visibility,
 )
-from funds.enums import PaymentMethod
 
 
 class UserManager(DjangoUserManager["User"]):
@@ -53,6 +57,11 @@ class User(AbstractUser):
     username = None  # type: ignore[assignment]
     email = models.EmailField(_("email address"), unique=True)
     display_name = models.CharField(_("display name"), max_length=150, blank=True)
+    # The language of the emails sent to this person: the one they signed up
+    # in, then the one they last read the site in; empty: the site's default.
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, blank=True, default=""
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
@@ -257,6 +266,31 @@ class Pledge(models.Model):
 
     def __str__(self) -> str:
         return f"pledge #{self.pk} {self.frequency} {self.amount_cents} {self.currency}"
+
+    @property
+    def is_payable_online(self) -> bool:
+        """Waiting for a payment the contributor can make now, by card or SEPA debit."""
+        return self.status in PAYABLE_STATUSES and self.payment_method in ONLINE_PAYMENT_METHODS
+
+    @property
+    def is_open_monthly(self) -> bool:
+        """A monthly pledge not cancelled: it can still be paused, resumed or changed."""
+        return self.frequency == PledgeFrequency.MONTHLY and self.status != PledgeStatus.CANCELLED
+
+    @property
+    def can_be_paused(self) -> bool:
+        return self.frequency == PledgeFrequency.MONTHLY and self.status == PledgeStatus.ACTIVE
+
+    @property
+    def can_be_resumed(self) -> bool:
+        return self.frequency == PledgeFrequency.MONTHLY and self.status in {
+            PledgeStatus.PAUSED,
+            PledgeStatus.SUSPENDED,
+        }
+
+    @property
+    def can_be_cancelled(self) -> bool:
+        return PledgeStatus.CANCELLED in PLEDGE_TRANSITIONS[self.status]
 
 
 class Earmark(models.Model):

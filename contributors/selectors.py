@@ -5,8 +5,12 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
-from contributors.enums import ContributorKind, Visibility
+from contributors.enums import ContributorKind, PledgeStatus, Visibility
 from contributors.models import Commitment, Contributor, Pledge, User
+from projects.models import Project
+
+# Pledges that have been paid at least once (their earmarks have carried money).
+PAID_PLEDGE_STATUSES = (PledgeStatus.ACTIVE, PledgeStatus.PAUSED, PledgeStatus.COMPLETED)
 
 
 def public_contributors() -> QuerySet[Contributor]:
@@ -46,4 +50,18 @@ def commitments_of(user: User) -> QuerySet[Commitment]:
         .select_related("contributor")
         .annotate(paid_cents=Coalesce(Sum("pledges__receipts__gross_cents"), 0))
         .order_by("-year", "project_name", "id")
+    )
+
+
+def project_public_contributors(*, project: Project) -> list[Contributor]:
+    """Contributors who earmarked part of a paid pledge to the project and chose to
+    appear by name (anonymous and secret ones never appear here)."""
+    return list(
+        Contributor.objects.filter(
+            visibility=Visibility.NAMED,
+            pledges__earmarks__project=project,
+            pledges__status__in=PAID_PLEDGE_STATUSES,
+        )
+        .distinct()
+        .order_by("name", "id")
     )

@@ -7,8 +7,7 @@ import calendar
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from datetime import date
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -24,11 +23,13 @@ from contributors.enums import (
     ContributorKind,
     MembershipRole,
     OrganisationKind,
+    PaymentMethod,
     PledgeChangeKind,
     PledgeFrequency,
     PledgeStatus,
     Visibility,
 )
+from contributors.errors import ContributorsError
 from contributors.models import (
     Commitment,
     Contributor,
@@ -38,65 +39,16 @@ from contributors.models import (
     PledgeChange,
     User,
 )
-from funds.enums import FundSettingKey, PaymentMethod
-from funds.money import split_cents
-from funds.selectors import fund_settings_at
 from librery.services import log_action
+from librery.transitions import transition
 from projects.models import Project
 
 MAX_EARMARKS = 20
 COMMITMENT_BP = 200  # 2 % of a public body's digital project budget
 
 
-class ContributionError(ValueError):
+class ContributionError(ContributorsError, ValueError):
     """Input that cannot be accepted; the message is for the user, in their language."""
-
-
-# --- Parsing user input ---------------------------------------------------------
-
-_AMOUNT_RE = re.compile(r"^\d{1,15}(?:[.,]\d{1,2})?$")
-_PERCENT_RE = re.compile(r"^\d{1,3}(?:[.,]\d{1,2})?$")
-
-
-def parse_amount_cents(text: str) -> int:
-    """Euros as typed ("50", "50,00", "50.5", "1 000") to cents; refuses anything else."""
-    cleaned = text.strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
-    cleaned = cleaned.removesuffix("€")
-    if cleaned.startswith("-"):
-        raise ContributionError(_("The amount cannot be negative."))
-    if not _AMOUNT_RE.match(cleaned):
-        raise ContributionError(_("Enter an amount in euros, such as 50 or 50,00."))
-    try:
-        value = Decimal(cleaned.replace(",", "."))
-    except InvalidOperation:  # pragma: no cover -- the pattern already refuses it
-        raise ContributionError(_("Enter an amount in euros, such as 50 or 50,00.")) from None
-    return int(value * 100)
-
-
-def parse_percent_bp(text: str) -> int:
-    """A share in percent with up to two decimals ("30", "12,5") to basis points."""
-    cleaned = text.strip().removesuffix("%").strip()
-    if cleaned.startswith("-"):
-        raise ContributionError(_("A share cannot be negative."))
-    if not _PERCENT_RE.match(cleaned):
-        raise ContributionError(_("Enter a share in percent, such as 30 or 12,5."))
-    return int(Decimal(cleaned.replace(",", ".")) * 100)
-
-
-def euros_input(cents: int) -> str:
-    """Cents as a user types euros: ``5000`` -> ``"50,00"``."""
-    return f"{cents // 100},{cents % 100:02d}"
-
-
-def bp_input(bp: int) -> str:
-    """Basis points as a user types a percentage: ``1250`` -> ``"12,5"``."""
-    whole, part = divmod(bp, 100)
-    return str(whole) if part == 0 else f"{whole},{part:02d}".rstrip("0")
-
-
-def format_euros(cents: int) -> str:
-    sign, whole, part = split_cents(cents)
-    return f"{sign}{whole},{part:02d} €"
 
 
 # --- Organisations ----------------------------------------------------------------
@@ -272,24 +224,15 @@ class EarmarkInput:
 
 
 def pledge_validate(
-    *, amount_cents: int, earmarks: list[EarmarkInput], at: datetime
+    *, amount_cents: int, earmarks: list[EarmarkInput], earmark_cap_bp: int
 ) -> dict[int, Project]:
-    """Check an amount and earmarks against the fund settings in force at `at`;
-    returns the earmarked projects by id. Raises `ContributionError` with the reason."""
-    settings_now = fund_settings_at(at=at)
-    low = settings_now[FundSettingKey.PLEDGE_MIN_CENTS]
-    high = settings_now[FundSettingKey.PLEDGE_MAX_CENTS]
-    cap = settings_now[FundSettingKey.EARMARK_CAP_BP]
+    """Check an amount's type and the earmarks (at most `earmark_cap_bp` in all);
+    returns the earmarked projects by id. Raises `ContributionError` with the
+    reason. The amount's limits are fund settings: `funds.services.pledges`
+    checks them and passes the cap in force, and every pledge goes through it."""
+    cap = earmark_cap_bp
     if isinstance(amount_cents, bool) or not isinstance(amount_cents, int):
         raise ContributionError(_("Enter an amount in euros, such as 50 or 50,00."))
-    if amount_cents < low:
-        raise ContributionError(
-            _("The minimum pledge is %(amount)s.") % {"amount": format_euros(low)}
-        )
-    if amount_cents > high:
-        raise ContributionError(
-            _("The maximum pledge is %(amount)s.") % {"amount": format_euros(high)}
-        )
     if len(earmarks) > MAX_EARMARKS:
         raise ContributionError(_("Choose at most %(count)d projects.") % {"count": MAX_EARMARKS})
     ids = [earmark.project_id for earmark in earmarks]
@@ -333,11 +276,12 @@ def pledge_create(
     payment_method: PaymentMethod | str,
     earmarks: list[EarmarkInput],
     idempotency_token: uuid.UUID,
+    earmark_cap_bp: int,
     commitment: Commitment | None = None,
 ) -> Pledge:
     """A new pledge awaiting its first payment. The same form token twice gives
-    the same pledge (double submit). A bank transfer pledge gets its payment
-    request at once."""
+    the same pledge (double submit). Called through `funds.services.pledges`,
+    which applies the fund settings and issues a bank transfer's payment request."""
     try:
         frequency = PledgeFrequency(frequency)
         method = PaymentMethod(payment_method)
@@ -351,7 +295,7 @@ def pledge_create(
             raise ContributionError(_("This form was already used; reload the page."))
         return existing
     now = timezone.now()
-    pledge_validate(amount_cents=amount_cents, earmarks=earmarks, at=now)
+    pledge_validate(amount_cents=amount_cents, earmarks=earmarks, earmark_cap_bp=earmark_cap_bp)
     try:
         with transaction.atomic():
             pledge = Pledge.objects.create(
@@ -377,10 +321,6 @@ def pledge_create(
                 pledge=pledge, kind=PledgeChangeKind.CREATED, actor=actor, data=data, at=now
             )
             log_action(action="contributors.pledge.created", obj=pledge, actor=actor, data=data)
-            if method == PaymentMethod.BANK_TRANSFER:
-                from funds.services import payment_request_issue  # noqa: PLC0415 -- import cycle
-
-                payment_request_issue(pledge=pledge, actor=actor)
     except IntegrityError:
         existing = Pledge.objects.filter(idempotency_token=idempotency_token).first()
         if existing is None:
@@ -394,29 +334,31 @@ def pledge_transition(
 ) -> Pledge:
     """Move a pledge to `to_status` if the map allows it; no-op when already there."""
     to_status = PledgeStatus(to_status)
-    with transaction.atomic():
-        locked = Pledge.objects.select_for_update(of=("self",)).get(pk=pledge.pk)
-        if locked.status == to_status:
-            return locked
-        if to_status not in PLEDGE_TRANSITIONS[locked.status]:
-            raise ContributionError(
-                _("This pledge cannot go from “%(from)s” to “%(to)s”.")
-                % {"from": locked.get_status_display(), "to": to_status.label}
-            )
-        previous = locked.status
-        locked.status = to_status
-        locked.save(update_fields=["status", "updated_at"])
-        data = {"from": previous, "to": to_status.value, "reason": reason}
+
+    def change(_locked: Pledge, previous: str) -> dict[str, Any]:
+        return {"from": previous, "to": to_status.value, "reason": reason}
+
+    def record(locked: Pledge, previous: str) -> None:
         PledgeChange.objects.create(
             pledge=locked,
             kind=PledgeChangeKind.STATUS,
             actor=actor if getattr(actor, "is_authenticated", False) else None,
-            data=data,
+            data=change(locked, previous),
             at=timezone.now(),
         )
-        log_action(
-            action=f"contributors.pledge.{to_status.value}", obj=locked, actor=actor, data=data
-        )
+
+    locked, _changed = transition(
+        instance=pledge,
+        to_status=to_status,
+        transitions=PLEDGE_TRANSITIONS,
+        action=f"contributors.pledge.{to_status.value}",
+        actor=actor,
+        event=record,
+        data=change,
+        error_cls=ContributionError,
+        message=lambda locked, to: _("This pledge cannot go from “%(from)s” to “%(to)s”.")
+        % {"from": locked.get_status_display(), "to": PledgeStatus(to).label},
+    )
     return locked
 
 
@@ -440,13 +382,18 @@ def pledge_cancel(*, pledge: Pledge, actor: User) -> Pledge:
 
 
 def pledge_amend(
-    *, pledge: Pledge, actor: User, amount_cents: int, earmarks: list[EarmarkInput]
+    *,
+    pledge: Pledge,
+    actor: User,
+    amount_cents: int,
+    earmarks: list[EarmarkInput],
+    earmark_cap_bp: int,
 ) -> Pledge:
     """Change a monthly pledge's amount and earmarks; past receipts keep their
     snapshot, so the change applies to future payments only."""
     _check_monthly_owner(pledge)
     now = timezone.now()
-    pledge_validate(amount_cents=amount_cents, earmarks=earmarks, at=now)
+    pledge_validate(amount_cents=amount_cents, earmarks=earmarks, earmark_cap_bp=earmark_cap_bp)
     with transaction.atomic():
         locked = Pledge.objects.select_for_update(of=("self",)).get(pk=pledge.pk)
         if locked.status in {PledgeStatus.CANCELLED, PledgeStatus.COMPLETED}:
@@ -510,6 +457,7 @@ def pledge_submit(
     payment_method: PaymentMethod | str,
     earmarks: list[EarmarkInput],
     idempotency_token: uuid.UUID,
+    earmark_cap_bp: int,
     commitment: Commitment | None = None,
 ) -> Pledge:
     """The pledge form: as the user themself (their person contributor, with the
@@ -529,6 +477,7 @@ def pledge_submit(
             payment_method=payment_method,
             earmarks=earmarks,
             idempotency_token=idempotency_token,
+            earmark_cap_bp=earmark_cap_bp,
             commitment=commitment,
         )
 

@@ -22,6 +22,8 @@ from contributors.forms import (
 )
 from contributors.models import Pledge, User
 from contributors.selectors import commitments_of, contributors_of, organisations_of, pledges_of
+from funds import services as fund_services
+from funds.money import bp_input, euros_input
 from funds.selectors import fund_settings_at, payment_requests_of, payments_of, receipts_of
 from governance.permissions import can_enter_portal
 
@@ -69,13 +71,13 @@ def pledge_new(request: HttpRequest) -> HttpResponse:
             "pay_as": str(commitment.contributor_id),
             "frequency": "one_time",
             "payment_method": "bank_transfer",
-            "amount": services.euros_input(commitment.commitment_cents),
+            "amount": euros_input(commitment.commitment_cents),
         }
     form = PledgeForm(request.POST or None, user=user, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            pledge = services.pledge_submit(
+            pledge = fund_services.pledge_submit(
                 user=user,
                 organisation=form.organisation(),
                 visibility=data["visibility"],
@@ -123,10 +125,10 @@ def _own_pledge(request: HttpRequest, pk: int) -> Pledge:
 
 def _amend_initial(pledge: Pledge) -> dict[str, object]:
     """The amend form starts from the pledge as it stands (amount and earmarks)."""
-    initial: dict[str, object] = {"amount": services.euros_input(pledge.amount_cents)}
+    initial: dict[str, object] = {"amount": euros_input(pledge.amount_cents)}
     for row, earmark in enumerate(pledge.earmarks.all(), start=1):
         initial[f"project_{row}"] = earmark.project_id
-        initial[f"share_{row}"] = services.bp_input(earmark.share_bp)
+        initial[f"share_{row}"] = bp_input(earmark.share_bp)
     return initial
 
 
@@ -186,7 +188,7 @@ def pledge_amend(request: HttpRequest, pk: int) -> HttpResponse:
     form = PledgeAmendForm(request.POST)
     if form.is_valid():
         try:
-            services.pledge_amend(
+            fund_services.pledge_amend(
                 pledge=pledge,
                 actor=_user(request),
                 amount_cents=form.cleaned_data["amount"],

@@ -17,6 +17,7 @@ from funds.models import (
     PaymentRequest,
     Receipt,
     Refund,
+    StripeEvent,
 )
 
 
@@ -132,3 +133,24 @@ class BankStatementAdmin(ReadOnlyAdmin):
 class BankStatementLineAdmin(ReadOnlyAdmin):
     list_display = ["statement", "entry_reference", "amount_cents", "status", "payment_request"]
     list_filter = ["status"]
+
+
+@admin.register(StripeEvent)
+class StripeEventAdmin(ReadOnlyAdmin):
+    """Every Stripe event stored, with how its handling went and the error of a failed one."""
+
+    list_display = ["stripe_event_id", "type", "status", "source", "received_at", "handled_at"]
+    list_filter = ["status", "source", "livemode", "type"]
+    search_fields = ["stripe_event_id", "object_id"]
+    fields = [
+        "stripe_event_id",
+        "type",
+        "object_id",
+        "livemode",
+        "source",
+        "created_on_stripe_at",
+        "received_at",
+        "status",
+        "handled_at",
+        "error",
+    ]

@@ -15,6 +15,8 @@ from defusedxml.common import DefusedXmlException
 from django.utils.translation import gettext as _
 from stdnum import iso11649
 
+from funds.errors import FundsError
+
 SUPPORTED_NAMESPACES = {
     "urn:iso:std:iso:20022:tech:xsd:camt.053.001.02",
     "urn:iso:std:iso:20022:tech:xsd:camt.053.001.04",
@@ -23,7 +25,7 @@ MAX_STATEMENT_BYTES = 10 * 1024 * 1024
 _RF_RE = re.compile(r"RF\d{2}[A-Z0-9]{1,21}")
 
 
-class StatementFormatError(ValueError):
+class StatementFormatError(FundsError, ValueError):
     """The file is not a CAMT.053 statement we can read; the message says why."""
 
 

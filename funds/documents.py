@@ -13,22 +13,24 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from funds.models import PaymentRequest, Receipt
-from funds.money import split_cents
+from funds.money import format_money
 
 
-def _euros(cents: int) -> str:
-    sign, whole, part = split_cents(cents)
-    return f"{sign}{whole:,}".replace(",", "\u202f") + f",{part:02d} EUR"
+def _drawable(text: str) -> str:
+    """Helvetica (WinAnsi) has no narrow no-break space, which babel puts in
+    French amounts ("1 234,56 €"): reportlab would draw a ZapfDingbats square
+    instead, so the PDF gets a no-break space."""
+    return text.replace("\u202f", "\u00a0")
 
 
 def _draw_lines(canvas: Canvas, lines: list[tuple[str, str]], top: float) -> float:
     y = top
     for label, value in lines:
         canvas.setFont("Helvetica-Bold", 10)
-        canvas.drawString(20 * mm, y, label)
+        canvas.drawString(20 * mm, y, _drawable(label))
         canvas.setFont("Helvetica", 10)
         for part in value.splitlines() or [""]:
-            canvas.drawString(75 * mm, y, part)
+            canvas.drawString(75 * mm, y, _drawable(part))
             y -= 5.5 * mm
         y -= 1.5 * mm
     return y
@@ -44,10 +46,10 @@ def _document(title: str, subject: str, lines: list[tuple[str, str]], footer: st
     canvas.setFont("Helvetica-Bold", 16)
     canvas.drawString(20 * mm, height - 25 * mm, settings.FUND_NAME)
     canvas.setFont("Helvetica-Bold", 13)
-    canvas.drawString(20 * mm, height - 38 * mm, title)
+    canvas.drawString(20 * mm, height - 38 * mm, _drawable(title))
     _draw_lines(canvas, lines, height - 52 * mm)
     canvas.setFont("Helvetica-Oblique", 8)
-    canvas.drawString(20 * mm, 15 * mm, footer)
+    canvas.drawString(20 * mm, 15 * mm, _drawable(footer))
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()
@@ -63,7 +65,7 @@ def payment_request_pdf(request: PaymentRequest) -> bytes:
         (_("Number"), request.number),
         (_("Issued on"), formats.date_format(timezone.localtime(request.issued_at), "DATE_FORMAT")),
         (_("Payer"), payer),
-        (_("Amount"), _euros(request.amount_cents)),
+        (_("Amount"), format_money(request.amount_cents, request.currency)),
         (_("Account holder"), settings.FUND_NAME),
         (_("IBAN"), settings.FUND_IBAN),
         (_("BIC"), settings.FUND_BIC),
@@ -91,9 +93,9 @@ def receipt_pdf(receipt: Receipt, language: str) -> bytes:
                 _("Received on"),
                 formats.date_format(timezone.localtime(receipt.received_at), "DATE_FORMAT"),
             ),
-            (_("Gross amount"), _euros(receipt.gross_cents)),
-            (_("Processor fee"), _euros(receipt.processor_fee_cents)),
-            (_("Net amount"), _euros(receipt.net_cents)),
+            (_("Gross amount"), format_money(receipt.gross_cents, receipt.currency)),
+            (_("Processor fee"), format_money(receipt.processor_fee_cents, receipt.currency)),
+            (_("Net amount"), format_money(receipt.net_cents, receipt.currency)),
             (_("Pledge"), f"#{receipt.pledge_id}"),
         ]
         if receipt.reverses_id is not None:

@@ -3,6 +3,9 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# A pledge's choice of payment, defined below funds and re-exported here.
+from contributors.enums import PaymentMethod as PaymentMethod  # noqa: PLC0414 -- re-export
+
 
 class FundSettingKey(models.TextChoices):
     """The fund's settings. Each one changes only through an adopted governance
@@ -63,12 +66,6 @@ class JournalSource(models.TextChoices):
     ADJUSTMENT = "adjustment", _("Adjustment")
 
 
-class PaymentMethod(models.TextChoices):
-    CARD = "card", _("Card")
-    SEPA_DEBIT = "sepa_debit", _("SEPA Direct Debit")
-    BANK_TRANSFER = "bank_transfer", _("Bank transfer on invoice")
-
-
 STRIPE_METHODS = frozenset({PaymentMethod.CARD, PaymentMethod.SEPA_DEBIT})
 
 
@@ -114,10 +111,27 @@ class RefundStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+# A refund or dispute either moved the money back or did not, once.
+REFUND_TRANSITIONS: dict[str, frozenset[str]] = {
+    RefundStatus.PENDING: frozenset({RefundStatus.SUCCEEDED, RefundStatus.FAILED}),
+    RefundStatus.SUCCEEDED: frozenset(),
+    RefundStatus.FAILED: frozenset(),
+}
+
+
 class PaymentRequestStatus(models.TextChoices):
     AWAITING_PAYMENT = "awaiting_payment", _("Awaiting payment")
     PAID = "paid", _("Paid")
     CANCELLED = "cancelled", _("Cancelled")
+
+
+PAYMENT_REQUEST_TRANSITIONS: dict[str, frozenset[str]] = {
+    PaymentRequestStatus.AWAITING_PAYMENT: frozenset(
+        {PaymentRequestStatus.PAID, PaymentRequestStatus.CANCELLED}
+    ),
+    PaymentRequestStatus.PAID: frozenset(),
+    PaymentRequestStatus.CANCELLED: frozenset(),
+}
 
 
 class StatementLineStatus(models.TextChoices):
@@ -128,3 +142,27 @@ class StatementLineStatus(models.TextChoices):
     BOOKED = "booked", _("Booked")
     IGNORED = "ignored", _("Ignored")
     DEBIT = "debit", _("Outgoing (not a contribution)")
+
+
+# A statement line gets its first status when imported (matching); then an
+# incoming line is booked or ignored, once. An outgoing line stays as it is.
+_LINE_DECISIONS = frozenset({StatementLineStatus.BOOKED, StatementLineStatus.IGNORED})
+STATEMENT_LINE_TRANSITIONS: dict[str, frozenset[str]] = {
+    StatementLineStatus.UNMATCHED: _LINE_DECISIONS,
+    StatementLineStatus.MATCHED: _LINE_DECISIONS,
+    StatementLineStatus.PARTIAL: _LINE_DECISIONS,
+    StatementLineStatus.OVERPAID: _LINE_DECISIONS,
+    StatementLineStatus.BOOKED: frozenset(),
+    StatementLineStatus.IGNORED: frozenset(),
+    StatementLineStatus.DEBIT: frozenset(),
+}
+
+
+class StripeEventStatus(models.TextChoices):
+    """How the handling of a stored Stripe event went. A failed one is handled
+    again when it comes again (Stripe's next delivery, the reconciliation)."""
+
+    RECEIVED = "received", _("Received, not handled yet")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+    IGNORED = "ignored", _("Ignored (nothing of ours)")

@@ -8,9 +8,9 @@ from django import forms
 from django.core.validators import FileExtensionValidator
 from django.utils.translation import gettext_lazy as _
 
-from contributors.services import ContributionError, parse_amount_cents
 from funds.camt import MAX_STATEMENT_BYTES
 from funds.models import PaymentRequest
+from funds.money import MoneyError, parse_amount_cents
 
 
 class StatementUploadForm(forms.Form):
@@ -46,5 +46,5 @@ class MarkPaidForm(forms.Form):
     def clean_amount(self) -> int:
         try:
             return parse_amount_cents(self.cleaned_data["amount"])
-        except ContributionError as error:
+        except MoneyError as error:
             raise forms.ValidationError(str(error)) from None

@@ -15,6 +15,7 @@ from funds.enums import (
     RefundKind,
     RefundStatus,
     StatementLineStatus,
+    StripeEventStatus,
 )
 
 
@@ -539,7 +540,8 @@ class BankStatementLine(models.Model):
 
 
 class StripeEvent(models.Model):
-    """A Stripe event, stored once (unique id) in the same transaction as its effects."""
+    """A Stripe event, stored once (unique id) in the same transaction as its
+    effects, with how its handling went (and the error of a failed one)."""
 
     stripe_event_id = models.CharField(_("Stripe event"), max_length=255, unique=True)
     type = models.CharField(_("type"), max_length=100)
@@ -548,6 +550,14 @@ class StripeEvent(models.Model):
     source = models.CharField(_("source"), max_length=20, choices=PaymentEventSource.choices)
     created_on_stripe_at = models.DateTimeField(_("created on Stripe at"), null=True, blank=True)
     received_at = models.DateTimeField(_("received at"))
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=StripeEventStatus.choices,
+        default=StripeEventStatus.RECEIVED,
+    )
+    error = models.TextField(_("error"), blank=True)
+    handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("Stripe event")

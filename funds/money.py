@@ -1,19 +1,154 @@
-"""Integer cents as text, in one place (never through float)."""
+"""Money in one place: the `Money` value, the one way to show an amount
+(`format_money`, through babel) and the one way to read an amount a person
+typed (`parse_amount_cents`). Integer cents throughout, never a float."""
 
 from __future__ import annotations
 
-from django.utils.formats import get_format, number_format
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from babel.numbers import format_currency
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from funds.errors import FundsError
+
+CENTS_PER_UNIT = 100
+
+# The Django languages we ship, as the babel locale that writes their numbers.
+# English is written as in Ireland, a euro country: "€1,234.56".
+BABEL_LOCALES = {"fr": "fr_FR", "en": "en_IE"}
+
+_CURRENCY_RE = re.compile(r"[A-Z]{3}")
+# ASCII digits only: `\d` would read Arabic-Indic or full-width digits as 30 or 12.
+_AMOUNT_RE = re.compile(r"[0-9]{1,15}(?:[.,][0-9]{1,2})?")
+_PERCENT_RE = re.compile(r"[0-9]{1,3}(?:[.,][0-9]{1,2})?")
+_SPACES = ("\u00a0", "\u202f", " ")
 
 
-def split_cents(cents: int) -> tuple[str, int, int]:
-    """``-123456`` -> ``("-", 1234, 56)``: sign, whole euros, cents."""
+class MoneyError(FundsError, ValueError):
+    """An amount that is not money, or two amounts in different currencies."""
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    """Whole cents (minor units) of one currency. Adding, subtracting or
+    ordering two amounts of different currencies raises `MoneyError`; two such
+    amounts are never equal."""
+
+    cents: int
+    currency: str
+
+    def __post_init__(self) -> None:
+        if isinstance(self.cents, bool) or not isinstance(self.cents, int):
+            raise MoneyError(
+                f"Amounts are whole numbers of cents, not {type(self.cents).__name__}."
+            )
+        if not isinstance(self.currency, str) or not _CURRENCY_RE.fullmatch(self.currency):
+            raise MoneyError(f"A currency is three upper-case letters, not {self.currency!r}.")
+
+    def _same_currency(self, other: Money) -> None:
+        if self.currency != other.currency:
+            raise MoneyError(f"Cannot mix {self.currency} and {other.currency}.")
+
+    def __add__(self, other: Money) -> Money:
+        self._same_currency(other)
+        return Money(self.cents + other.cents, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        self._same_currency(other)
+        return Money(self.cents - other.cents, self.currency)
+
+    def __neg__(self) -> Money:
+        return Money(-self.cents, self.currency)
+
+    def __lt__(self, other: Money) -> bool:
+        self._same_currency(other)
+        return self.cents < other.cents
+
+    def __le__(self, other: Money) -> bool:
+        self._same_currency(other)
+        return self.cents <= other.cents
+
+    def __gt__(self, other: Money) -> bool:
+        self._same_currency(other)
+        return self.cents > other.cents
+
+    def __ge__(self, other: Money) -> bool:
+        self._same_currency(other)
+        return self.cents >= other.cents
+
+
+def positive_money(cents: int, currency: str = "EUR") -> Money:
+    """`Money`, refusing zero and negative amounts too (a payment, a refund)."""
+    money = Money(cents, currency)
+    if money.cents <= 0:
+        raise MoneyError(f"An amount must be positive, not {money.cents}.")
+    return money
+
+
+# --- Showing an amount --------------------------------------------------------------
+
+
+def babel_locale(language: str | None = None) -> str:
+    """The babel locale for a Django language (the active one by default):
+    ``"fr"`` -> ``"fr_FR"``, ``"en"`` -> ``"en_IE"``; other codes as babel spells them."""
+    code = language or translation.get_language() or settings.LANGUAGE_CODE
+    return BABEL_LOCALES.get(code) or translation.to_locale(code)
+
+
+def format_money(cents: int, currency: str = "EUR", locale: str | None = None) -> str:
+    """The one way to show an amount: ``123456`` -> ``"1 234,56 €"`` in French,
+    ``"€1,234.56"`` in English (babel's spaces: narrow no-break for grouping).
+    `locale` is a Django language or a babel locale; the active language by default."""
+    money = Money(cents, currency)
+    amount = Decimal(money.cents).scaleb(-2)  # exact: no float on the way
+    return format_currency(amount, money.currency, locale=babel_locale(locale))
+
+
+# --- Reading what a person typed ----------------------------------------------------
+
+
+def _hundredths(text: str) -> int:
+    """``"12,5"`` -> ``1250``, for text the patterns above accepted."""
+    whole, _separator, part = text.replace(",", ".").partition(".")
+    return int(whole) * CENTS_PER_UNIT + int(part.ljust(2, "0"))
+
+
+def parse_amount_cents(text: str) -> int:
+    """Euros as typed ("50", "50,00", "50.5", "1 000", "1 000,50 €") to cents.
+    Refuses anything else, "1.000" (a thousand or one?) and non-ASCII digits."""
+    cleaned = text.strip()
+    for space in _SPACES:
+        cleaned = cleaned.replace(space, "")
+    cleaned = cleaned.removesuffix("€").removeprefix("€")
+    if cleaned.startswith("-"):
+        raise MoneyError(_("The amount cannot be negative."))
+    if not _AMOUNT_RE.fullmatch(cleaned):
+        raise MoneyError(_("Enter an amount in euros, such as 50 or 50,00."))
+    return _hundredths(cleaned)
+
+
+def parse_percent_bp(text: str) -> int:
+    """A share in percent with up to two decimals ("30", "12,5") to basis points."""
+    cleaned = text.strip().removesuffix("%").strip()
+    if cleaned.startswith("-"):
+        raise MoneyError(_("A share cannot be negative."))
+    if not _PERCENT_RE.fullmatch(cleaned):
+        raise MoneyError(_("Enter a share in percent, such as 30 or 12,5."))
+    return _hundredths(cleaned)
+
+
+def euros_input(cents: int) -> str:
+    """Cents as a person types euros, for a form's initial value: ``5000`` -> ``"50,00"``."""
     sign = "-" if cents < 0 else ""
-    whole, part = divmod(abs(int(cents)), 100)
-    return sign, whole, part
+    whole, part = divmod(abs(cents), CENTS_PER_UNIT)
+    return f"{sign}{whole},{part:02d}"
 
 
-def localized_amount(cents: int) -> str:
-    """``123456`` -> ``1 234,56`` (grouping and decimal mark of the active language)."""
-    sign, whole, part = split_cents(cents)
-    separator = get_format("DECIMAL_SEPARATOR")
-    return f"{sign}{number_format(whole, force_grouping=True)}{separator}{part:02d}"
+def bp_input(bp: int) -> str:
+    """Basis points as a person types a percentage: ``1250`` -> ``"12,5"``."""
+    whole, part = divmod(bp, 100)
+    return str(whole) if part == 0 else f"{whole},{part:02d}".rstrip("0")

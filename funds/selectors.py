@@ -145,6 +145,36 @@ def project_received_by_month(*, project: Project | int) -> list[tuple[date, int
     return [(month, int(total)) for month, total in rows]
 
 
+@dataclass(frozen=True)
+class MonthlyFunds:
+    month: date
+    amount_cents: int
+
+
+def _next_month(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def project_funds_by_month(*, project: Project) -> list[MonthlyFunds]:
+    """What the project received each calendar month (Europe/Paris), from the ledger
+    (one query): every month from the first with money to the last, oldest first,
+    a month without money at 0, so that a chart of it has an even time axis."""
+    received = dict(project_received_by_month(project=project))
+    if not received:
+        return []
+    months, month, last = [], min(received), max(received)
+    while month <= last:
+        months.append(MonthlyFunds(month=month, amount_cents=int(received.get(month, 0))))
+        month = _next_month(month)
+    return months
+
+
+def project_balances(*, project_ids: list[int]) -> dict[int, int]:
+    """What the fund holds for each of `project_ids`, in cents (0 when none)."""
+    balances = project_balances_cents()
+    return {pk: int(balances.get(pk, 0)) for pk in project_ids}
+
+
 def project_received_totals_cents() -> Coalesce:
     """An expression for `Project` querysets: everything the project has received,
     in cents (0 when nothing), as `project_received_by_month` counts it. Annotate

@@ -9,8 +9,6 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from funds.emails import payment_email_send
-from funds.models import Payment
 from funds.selectors import books_check
 from funds.services import payment_requests_issue_due
 from funds.stripe.services import pledges_charge_due
@@ -28,13 +26,6 @@ def check_books(**kwargs: Any) -> list[str]:
             "books check failed", extra={"invariant": problem.invariant, "detail": problem.detail}
         )
     return [problem.invariant for problem in problems]
-
-
-@shared_task(name="funds.send_payment_email", queue="default")
-def send_payment_email(*, payment_id: int, kind: str, **kwargs: Any) -> int:
-    """Email the contributor about a payment (after the commit that changed it)."""
-    payment = Payment.objects.select_related("pledge__contributor__user").get(pk=payment_id)
-    return payment_email_send(payment=payment, kind=kind)
 
 
 @shared_task(name="funds.charge_due_pledges", queue="default", acks_late=True)

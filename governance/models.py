@@ -272,6 +272,21 @@ class Ballot(models.Model):
         return f"{self.title} ({self.pk})"
 
 
+class DecisionCounter(models.Model):
+    """The last decision number given in a month (``2026-03``), taken under a
+    row lock: a number is never given twice, even after a ballot is deleted."""
+
+    period = models.CharField(_("month"), max_length=7, unique=True)
+    last_number = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("decision counter")
+        verbose_name_plural = _("decision counters")
+
+    def __str__(self) -> str:
+        return f"{self.period}: {self.last_number}"
+
+
 class Vote(models.Model):
     """The vote in force for one seat of a ballot (the last one cast counts;
     the event log keeps every version)."""

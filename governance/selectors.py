@@ -111,12 +111,9 @@ def pool_shares_in_force(*, at: datetime) -> PoolShares | None:
     return PoolShares(ballot_id=ballot.pk, number=ballot.decision_number or "", shares=shares)
 
 
-def current_pool_cents() -> int | None:
-    """The common pool from the ledger, or None while the ledger does not say."""
-    reader = getattr(fund_selectors, "pool_balance_cents", None)
-    if reader is None:
-        return None
-    return int(reader())
+def current_pool_cents() -> int:
+    """The common pool's balance, from the ledger."""
+    return fund_selectors.pool_balance_cents()
 
 
 def seats_for(*, ballot: Ballot, user: Any) -> list[dict[str, Any]]:

@@ -20,12 +20,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
+from governance.errors import GovernanceError
+
 TOTAL_WEIGHT_BP = 10_000
 ONE_HALF = Fraction(1, 2)
 TWO_THIRDS = Fraction(2, 3)
 
 
-class TallyError(ValueError):
+class TallyError(GovernanceError):
     """The data cannot be tallied (a vote outside the rules); the message says why."""
 
 

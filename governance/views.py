@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from contributors.models import User
 from governance import selectors, services
-from governance.enums import BallotEventKind, BallotKind, BallotStatus, CollegeCode
+from governance.enums import ROUND_POINTS, BallotEventKind, BallotKind, BallotStatus, CollegeCode
 from governance.forms import InterestForm, MotionVoteForm, ProxyForm, parse_points
 from governance.models import Ballot, BallotEvent, Meeting, Vote
 from governance.permissions import can_enter_portal
@@ -142,6 +142,7 @@ def _ballot_context(ballot: Ballot, user: Any, seat_id: int | None = None) -> di
                 "college_weight": weight,
                 "college_members": members,
                 "round_seat": own,
+                "round_points": ROUND_POINTS,
             }
         )
     return context

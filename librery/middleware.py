@@ -1,15 +1,19 @@
-"""Project-wide middleware: a structured request log, and MFA for staff."""
+"""Project-wide middleware: a structured request log, MFA for staff, the
+language of the page and the language a signed-in person reads it in."""
 
 from __future__ import annotations
 
 import logging
 import time
 from collections.abc import Callable
+from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
-from django.urls import reverse
+from django.urls import LocalePrefixPattern, Resolver404, URLResolver, get_resolver, reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -45,6 +49,49 @@ class LocaleMiddleware(DjangoLocaleMiddleware):
             request.LANGUAGE_CODE = translation.get_language()
             return
         super().process_request(request)
+
+
+def _is_page(request: HttpRequest) -> bool:
+    """Whether the request is for a page of `i18n_patterns`, whose URL carries the
+    language (the API, the webhooks and `/healthz` do not)."""
+    resolver = get_resolver(getattr(request, "urlconf", None))
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver) and isinstance(pattern.pattern, LocalePrefixPattern):
+            try:
+                pattern.resolve(request.path_info.removeprefix("/"))
+            except Resolver404:
+                return False
+            return True
+    return False
+
+
+class UserLanguageMiddleware:
+    """Remember the language a signed-in person reads the site in: the emails sent
+    to them are written in it. The language switcher is a plain link to the page
+    in the other language, so reading a page in it is the choice. One conditional
+    UPDATE when the language changes; nothing otherwise."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, *args: Any) -> None:
+        if request.path_info.startswith(NEGOTIATED_LANGUAGE_PREFIXES):
+            return
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return
+        language = getattr(request, "LANGUAGE_CODE", "")
+        known = getattr(user, "language", None)
+        if known is None or language not in dict(settings.LANGUAGES):
+            return
+        if language == (known or settings.LANGUAGE_CODE) or not _is_page(request):
+            return
+        users = get_user_model().objects
+        users.filter(pk=user.pk).exclude(language=language).update(language=language)
+        user.language = language
 
 
 class RequestLogMiddleware:

@@ -8,6 +8,8 @@ from django.utils.translation import gettext as _
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 
+from projects.errors import ProjectsError
+
 
 @dataclass(frozen=True)
 class BankDetails:
@@ -15,7 +17,7 @@ class BankDetails:
     bic: str  # compact, upper case, 8 or 11 characters
 
 
-class BankDetailsError(ValueError):
+class BankDetailsError(ProjectsError, ValueError):
     """Bad bank details; `errors` maps the field ("iban", "bic") to a message."""
 
     def __init__(self, errors: dict[str, str]) -> None:

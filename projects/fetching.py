@@ -19,6 +19,8 @@ from urllib.parse import urljoin, urlsplit
 
 from django.utils.translation import gettext as _
 
+from projects.errors import ProjectsError
+
 USER_AGENT = "TheLibrery/1.0 (+funding.json fetcher)"
 DEFAULT_TIMEOUT = 10.0
 MAX_REDIRECTS = 3
@@ -27,7 +29,7 @@ _OK = 200
 _CHUNK = 16_384
 
 
-class FetchError(Exception):
+class FetchError(ProjectsError):
     """The URL could not be fetched safely; the message says why (translated)."""
 
 

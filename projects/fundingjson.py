@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from jsonschema import Draft7Validator
 from jsonschema.exceptions import ValidationError as SchemaError
 
+from projects.errors import ProjectsError
 from projects.licences import spdx_normalise
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "data" / "funding-json"
@@ -46,7 +47,7 @@ class Problem:
         return f"{self.field}: {self.message}"
 
 
-class ManifestError(Exception):
+class ManifestError(ProjectsError):
     """The manifest is not valid; `problems` lists every problem found."""
 
     def __init__(self, problems: list[Problem]) -> None:

@@ -8,13 +8,15 @@ from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
+from projects.errors import ProjectsError
+
 MAX_LOGO_UPLOAD_BYTES = 2 * 1024 * 1024
 MAX_LOGO_PIXELS = 40_000_000  # refuse decompression bombs before decoding
 LOGO_SIZE = 256
 _FORMATS = frozenset({"PNG", "JPEG", "GIF", "WEBP"})
 
 
-class LogoError(ValueError):
+class LogoError(ProjectsError, ValueError):
     """The upload is not an acceptable logo; the message says why (translated)."""
 
 

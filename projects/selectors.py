@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import date
 from email.utils import parseaddr
 from typing import Any
 
@@ -18,9 +16,6 @@ from django.utils import translation
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from contributors.enums import PledgeStatus, Visibility
-from contributors.models import Contributor
-from funds import selectors as funds_selectors
 from librery.models import LogEntry
 from projects.enums import PayoutAccountStatus, ProjectStatus
 from projects.licences import spdx_normalise
@@ -42,10 +37,6 @@ def home_figures() -> dict[str, object]:
     )
     featured = list(Project.objects.fundable().order_by("name")[:6])
     return {"project_counts": counts, "featured_projects": featured}
-
-
-# Pledges that have been paid at least once (their earmarks have carried money).
-PAID_PLEDGE_STATUSES = (PledgeStatus.ACTIVE, PledgeStatus.PAUSED, PledgeStatus.COMPLETED)
 
 
 class ProjectSort(models.TextChoices):
@@ -78,8 +69,12 @@ def project_list(
     licence: str = "",
     public_bodies: bool = False,
     sort: str = ProjectSort.NAME,
+    received_cents: Any = None,
 ) -> ProjectQuerySet:
-    """The public catalogue, searched, filtered and sorted; one query per page."""
+    """The public catalogue, searched, filtered and sorted; one query per page.
+    Sorting by funds needs `received_cents`, an expression giving each project's
+    received cents (the funds side's `project_received_totals_cents()`: this app
+    sits below funds and does not read the ledger itself)."""
     projects = Project.objects.annotate(
         used_by_public_bodies=Exists(
             ProjectUsage.objects.filter(project=OuterRef("pk"), is_public_body=True)
@@ -111,11 +106,11 @@ def project_list(
         projects = projects.filter(used_by_public_bodies=True)
     if sort == ProjectSort.NEWEST:
         return projects.order_by("-created_at", "-id")
-    if sort == ProjectSort.MOST_FUNDED:
+    if sort == ProjectSort.MOST_FUNDED and received_cents is not None:
         # Everything each project has received, from the ledger, in the same query.
-        return projects.annotate(
-            received_cents=funds_selectors.project_received_totals_cents()
-        ).order_by(F("received_cents").desc(), "name", "id")
+        return projects.annotate(received_cents=received_cents).order_by(
+            F("received_cents").desc(), "name", "id"
+        )
     return projects.order_by("name", "id")
 
 
@@ -145,134 +140,6 @@ def project_governance_history(*, project: Project) -> list[LogEntry]:
         .select_related("actor")
         .order_by("-created_at", "-id")
     )
-
-
-@dataclass(frozen=True)
-class MonthlyFunds:
-    month: date
-    amount_cents: int
-
-
-def _next_month(month: date) -> date:
-    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
-
-
-def project_received_by_month(*, project: Project) -> list[MonthlyFunds]:
-    """What the project received each calendar month (Europe/Paris), from the ledger
-    (one query): every month from the first with money to the last, oldest first,
-    a month without money at 0, so that a chart of it has an even time axis."""
-    received = dict(funds_selectors.project_received_by_month(project=project))
-    if not received:
-        return []
-    months, month, last = [], min(received), max(received)
-    while month <= last:
-        months.append(MonthlyFunds(month=month, amount_cents=int(received.get(month, 0))))
-        month = _next_month(month)
-    return months
-
-
-@dataclass(frozen=True)
-class ChartBar:
-    """One month of the funds chart, in the SVG's user units."""
-
-    month: date
-    amount_cents: int
-    x: int
-    y: int
-    width: int
-    height: int
-    label_x: int
-    show_year: bool
-
-
-@dataclass(frozen=True)
-class FundsChart:
-    """A bar chart of `months` drawn by the template as an SVG (no script, no style
-    attribute): geometry only, in whole user units; the figures stay in cents."""
-
-    bars: list[ChartBar]
-    first: MonthlyFunds
-    last: MonthlyFunds
-    largest: MonthlyFunds
-    total_cents: int
-    width: int
-    height: int
-    plot_top: int
-    baseline: int
-    scale_label_y: int
-    month_label_y: int
-    year_label_y: int
-    is_long: bool
-
-
-CHART_SLOT, CHART_BAR, CHART_MARGIN, CHART_MIN_WIDTH = 40, 28, 8, 240
-CHART_TOP, CHART_PLOT_HEIGHT, CHART_LABELS_HEIGHT = 24, 160, 40
-# Beyond this many months the chart keeps its size and scrolls sideways.
-CHART_MAX_FITTED_MONTHS = 24
-
-
-def funds_chart(*, months: list[MonthlyFunds]) -> FundsChart | None:
-    """The geometry of the chart of `months` (None when there are none). Bars are
-    scaled to the largest month; a month with money is at least one unit high."""
-    if not months:
-        return None
-    largest = max(months, key=lambda m: m.amount_cents)
-    scale = max(largest.amount_cents, 1)
-    baseline = CHART_TOP + CHART_PLOT_HEIGHT
-    bars = []
-    for index, funds in enumerate(months):
-        height = funds.amount_cents * CHART_PLOT_HEIGHT // scale
-        if funds.amount_cents > 0:
-            height = max(height, 1)
-        x = CHART_MARGIN + index * CHART_SLOT + (CHART_SLOT - CHART_BAR) // 2
-        bars.append(
-            ChartBar(
-                month=funds.month,
-                amount_cents=funds.amount_cents,
-                x=x,
-                y=baseline - height,
-                width=CHART_BAR,
-                height=height,
-                label_x=x + CHART_BAR // 2,
-                show_year=index == 0 or funds.month.month == 1,
-            )
-        )
-    return FundsChart(
-        bars=bars,
-        first=months[0],
-        last=months[-1],
-        largest=largest,
-        total_cents=sum(m.amount_cents for m in months),
-        width=max(CHART_MIN_WIDTH, 2 * CHART_MARGIN + len(months) * CHART_SLOT),
-        height=baseline + CHART_LABELS_HEIGHT,
-        plot_top=CHART_TOP,
-        baseline=baseline,
-        scale_label_y=CHART_TOP - 8,
-        month_label_y=baseline + 16,
-        year_label_y=baseline + 32,
-        is_long=len(months) > CHART_MAX_FITTED_MONTHS,
-    )
-
-
-def project_public_contributors(*, project: Project) -> list[Contributor]:
-    """Contributors who earmarked part of a paid pledge to the project and chose to
-    appear by name (anonymous and secret ones never appear here)."""
-    return list(
-        Contributor.objects.filter(
-            visibility=Visibility.NAMED,
-            pledges__earmarks__project=project,
-            pledges__status__in=PAID_PLEDGE_STATUSES,
-        )
-        .distinct()
-        .order_by("name", "id")
-    )
-
-
-def project_balances(*, project_ids: list[int]) -> dict[int, int]:
-    """What the fund holds for each project, in cents, from the ledger (0 when none)."""
-    ledger = getattr(funds_selectors, "project_balances_cents", None)
-    balances: dict[int, int] = ledger() if ledger is not None else {}
-    return {pk: int(balances.get(pk, 0)) for pk in project_ids}
 
 
 def unrecognised_licences(licences: list[str]) -> list[str]:

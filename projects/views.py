@@ -9,6 +9,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from contributors import selectors as contributor_selectors
+from funds import selectors as funds_selectors
+from funds.charts import funds_chart
 from projects import selectors, services
 from projects.enums import ProjectStatus
 from projects.fetching import FetchError
@@ -26,7 +29,8 @@ PAGE_SIZE = 24
 def project_index(request: HttpRequest) -> HttpResponse:
     form = ProjectSearchForm(request.GET or None)
     filters = form.filters()
-    page = Paginator(project_list(**filters), PAGE_SIZE).get_page(  # type: ignore[arg-type]
+    received = funds_selectors.project_received_totals_cents()
+    page = Paginator(project_list(**filters, received_cents=received), PAGE_SIZE).get_page(  # type: ignore[arg-type]
         request.GET.get("page")
     )
     query = request.GET.copy()
@@ -47,7 +51,7 @@ def project_index(request: HttpRequest) -> HttpResponse:
 @require_GET
 def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
     project = selectors.project_detail(slug=slug)
-    months = selectors.project_received_by_month(project=project)
+    months = funds_selectors.project_funds_by_month(project=project)
     return render(
         request,
         "projects/project_detail.html",
@@ -56,8 +60,8 @@ def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "maintainers": project.public_maintainers,  # type: ignore[attr-defined]
             "usages": project.usages.all(),
             "months": months,
-            "chart": selectors.funds_chart(months=months),
-            "contributors": selectors.project_public_contributors(project=project),
+            "chart": funds_chart(months=months),
+            "contributors": contributor_selectors.project_public_contributors(project=project),
             "decisions": selectors.project_governance_history(project=project),
             "licence_problems": selectors.unrecognised_licences(project.licences),
         },
@@ -112,7 +116,7 @@ def payout_account_edit(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def my_projects(request: HttpRequest) -> HttpResponse:
     maintainerships = selectors.maintained_projects(user=request.user)
-    balances = selectors.project_balances(project_ids=[m.project_id for m in maintainerships])
+    balances = funds_selectors.project_balances(project_ids=[m.project_id for m in maintainerships])
     return render(
         request,
         "projects/my_projects.html",

@@ -22,6 +22,7 @@ from funds.services.payments import (
     payment_transition,
     receipt_record_for_payment,
 )
+from funds.services.pledges import pledge_amend, pledge_create, pledge_submit, pledge_validate
 from funds.services.refunds import refund_fail, refund_mark_reviewed, refund_record, refund_succeed
 from funds.services.settings import FundSettingError, fund_setting_change
 
@@ -45,6 +46,10 @@ __all__ = [
     "payment_requests_issue_due",
     "payment_succeed",
     "payment_transition",
+    "pledge_amend",
+    "pledge_create",
+    "pledge_submit",
+    "pledge_validate",
     "receipt_record_for_payment",
     "refund_fail",
     "refund_mark_reviewed",

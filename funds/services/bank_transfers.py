@@ -18,12 +18,15 @@ from contributors.models import Pledge
 from contributors.services import pledge_schedule_next_charge
 from funds.camt import StatementFormatError, parse_statement
 from funds.enums import (
+    PAYMENT_REQUEST_TRANSITIONS,
+    STATEMENT_LINE_TRANSITIONS,
     PaymentEventSource,
     PaymentMethod,
     PaymentRequestStatus,
     PaymentStatus,
     StatementLineStatus,
 )
+from funds.errors import FundsError
 from funds.models import (
     BankStatement,
     BankStatementLine,
@@ -31,6 +34,7 @@ from funds.models import (
     PaymentRequest,
     PaymentRequestCounter,
 )
+from funds.money import MoneyError, positive_money
 from funds.services.payments import (
     PaymentError,
     payment_create,
@@ -38,6 +42,7 @@ from funds.services.payments import (
     payment_transition,
 )
 from librery.services import log_action
+from librery.transitions import transition
 
 
 def structured_reference(*, year: int, sequence: int) -> str:
@@ -106,7 +111,7 @@ def payment_request_issue(
     return request
 
 
-class StatementError(ValueError):
+class StatementError(FundsError, ValueError):
     """A statement or a decision on one of its lines that cannot be accepted."""
 
 
@@ -201,8 +206,44 @@ def bank_statement_import(
     return StatementImport(statements=statements, created=created_any)
 
 
+def _line_refused(line: BankStatementLine, _to_status: str) -> str:
+    if line.status in {StatementLineStatus.BOOKED, StatementLineStatus.IGNORED}:
+        return _("This line was already decided.")
+    return _("Only incoming transfers can be booked.")
+
+
+def _request_refused(_request: PaymentRequest, _to_status: str) -> str:
+    return _("This payment request is not awaiting payment.")
+
+
 def _line_book(*, line: BankStatementLine, actor: Any) -> BankStatementLine:
-    """Book a credit line as a receipt for its payment request (locked by the caller)."""
+    """Book a credit line, once, as a receipt for its payment request."""
+
+    def book(locked: BankStatementLine) -> list[str]:
+        locked.booked_payment = _line_receive(line=locked, actor=actor)
+        return ["booked_payment"]
+
+    booked, _changed = transition(
+        instance=line,
+        to_status=StatementLineStatus.BOOKED,
+        transitions=STATEMENT_LINE_TRANSITIONS,
+        action="funds.bank_statement_line.booked",
+        actor=actor,
+        prepare=book,
+        data=lambda locked, _previous: {
+            "payment": locked.booked_payment_id,
+            "amount_cents": locked.amount_cents,
+        },
+        error_cls=StatementError,
+        message=_line_refused,
+    )
+    return booked
+
+
+def _line_receive(*, line: BankStatementLine, actor: Any) -> Payment:
+    """The succeeded payment of a credit line (locked by the caller): its payment
+    request's own, or an extra one when that one is already booked; an awaiting
+    request becomes paid."""
     if line.payment_request_id is None:
         raise StatementError(_("Choose the payment request this transfer pays."))
     request = PaymentRequest.objects.select_for_update(of=("self",)).get(pk=line.payment_request_id)
@@ -230,19 +271,16 @@ def _line_book(*, line: BankStatementLine, actor: Any) -> BankStatementLine:
         actor=actor,
     )
     if request.status == PaymentRequestStatus.AWAITING_PAYMENT:
-        request.status = PaymentRequestStatus.PAID
-        request.save(update_fields=["status"])
-        log_action(action="funds.payment_request.paid", obj=request, actor=actor)
-    line.status = StatementLineStatus.BOOKED
-    line.booked_payment = payment
-    line.save(update_fields=["status", "booked_payment"])
-    log_action(
-        action="funds.bank_statement_line.booked",
-        obj=line,
-        actor=actor,
-        data={"payment": payment.pk, "amount_cents": line.amount_cents},
-    )
-    return line
+        transition(
+            instance=request,
+            to_status=PaymentRequestStatus.PAID,
+            transitions=PAYMENT_REQUEST_TRANSITIONS,
+            action="funds.payment_request.paid",
+            actor=actor,
+            error_cls=StatementError,
+            message=_request_refused,
+        )
+    return payment
 
 
 def statement_line_decide(
@@ -270,10 +308,16 @@ def statement_line_decide(
         locked.decided_at = timezone.now()
         locked.save(update_fields=["decided_by", "decided_at"])
         if decision == "ignore":
-            locked.status = StatementLineStatus.IGNORED
-            locked.save(update_fields=["status"])
-            log_action(action="funds.bank_statement_line.ignored", obj=locked, actor=actor)
-            return locked
+            ignored, _changed = transition(
+                instance=locked,
+                to_status=StatementLineStatus.IGNORED,
+                transitions=STATEMENT_LINE_TRANSITIONS,
+                action="funds.bank_statement_line.ignored",
+                actor=actor,
+                error_cls=StatementError,
+                message=_line_refused,
+            )
+            return ignored
         if payment_request is not None:
             locked.payment_request = payment_request
             locked.save(update_fields=["payment_request"])
@@ -289,12 +333,14 @@ def payment_request_mark_paid(
 ) -> PaymentRequest:
     """Manual reconciliation: an administrator saw the transfer on the bank
     account and books it by hand (the author is recorded on the payment event)."""
-    if isinstance(amount_cents, bool) or not isinstance(amount_cents, int) or amount_cents <= 0:
-        raise StatementError(_("Enter the amount received."))
+    try:
+        positive_money(amount_cents, request.currency)
+    except MoneyError:
+        raise StatementError(_("Enter the amount received.")) from None
     with transaction.atomic():
         locked = PaymentRequest.objects.select_for_update(of=("self",)).get(pk=request.pk)
         if locked.status != PaymentRequestStatus.AWAITING_PAYMENT:
-            raise StatementError(_("This payment request is not awaiting payment."))
+            raise StatementError(_request_refused(locked, PaymentRequestStatus.PAID))
         payment_succeed(
             payment=Payment.objects.get(pk=locked.payment_id),
             gross_cents=amount_cents,
@@ -303,15 +349,17 @@ def payment_request_mark_paid(
             source=PaymentEventSource.MANUAL,
             actor=actor,
         )
-        locked.status = PaymentRequestStatus.PAID
-        locked.save(update_fields=["status"])
-        log_action(
+        paid, _changed = transition(
+            instance=locked,
+            to_status=PaymentRequestStatus.PAID,
+            transitions=PAYMENT_REQUEST_TRANSITIONS,
             action="funds.payment_request.paid_manually",
-            obj=locked,
             actor=actor,
             data={"amount_cents": amount_cents},
+            error_cls=StatementError,
+            message=_request_refused,
         )
-    return locked
+    return paid
 
 
 def payment_requests_issue_due(*, today: date, actor: Any = None) -> list[PaymentRequest]:

@@ -11,15 +11,17 @@ from funds.enums import (
     AccountKind,
     JournalSource,
 )
+from funds.errors import FundsError
 from funds.models import (
     Account,
     Journal,
     JournalLeg,
 )
+from funds.money import Money, MoneyError
 from projects.models import Project
 
 
-class LedgerError(ValueError):
+class LedgerError(FundsError, ValueError):
     """A journal that cannot be booked; the message says why."""
 
 
@@ -64,8 +66,10 @@ def journal_post(
         raise LedgerError("A journal needs the id of the event it books.")
     legs = [(account, cents) for account, cents in legs if cents != 0]
     for _account, cents in legs:
-        if isinstance(cents, bool) or not isinstance(cents, int):
-            raise LedgerError("Ledger amounts are whole cents.")
+        try:
+            Money(cents, "EUR")  # the ledger is kept in euros
+        except MoneyError:
+            raise LedgerError("Ledger amounts are whole cents.") from None
     if len(legs) < 2:  # noqa: PLR2004 -- double entry
         raise LedgerError("A journal needs at least two non-zero legs.")
     if sum(cents for _account, cents in legs) != 0:

@@ -18,6 +18,7 @@ from funds.enums import (
     PaymentMethod,
     PaymentStatus,
 )
+from funds.errors import FundsError
 from funds.models import (
     Account,
     Journal,
@@ -25,8 +26,11 @@ from funds.models import (
     PaymentEvent,
     Receipt,
 )
+from funds.money import Money, MoneyError, positive_money
 from funds.services.ledger import journal_post, ledger_account
+from librery.mail import mail_enqueue
 from librery.services import log_action
+from librery.transitions import transition
 
 # A payment in these statuses has (or may have) a receipt.
 RECEIPTABLE_STATUSES = frozenset(
@@ -34,7 +38,7 @@ RECEIPTABLE_STATUSES = frozenset(
 )
 
 
-class PaymentError(ValueError):
+class PaymentError(FundsError, ValueError):
     """A payment operation that cannot happen; the message says why."""
 
 
@@ -52,8 +56,10 @@ def payment_create(
     """A new attempt to collect `amount_cents` for `pledge`. Idempotent on
     `idempotency_key` (derive it from our own rows, e.g. ``pledge-12-2026-03-a1``)."""
     method = PaymentMethod(method)
-    if isinstance(amount_cents, bool) or not isinstance(amount_cents, int) or amount_cents <= 0:
-        raise PaymentError("A payment is a positive whole number of cents.")
+    try:
+        positive_money(amount_cents, pledge.currency)
+    except MoneyError:
+        raise PaymentError("A payment is a positive whole number of cents.") from None
     with transaction.atomic():
         existing = Payment.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
@@ -119,26 +125,11 @@ def payment_transition(
     already there (replays are harmless). Records one `PaymentEvent` per status."""
     to_status = PaymentStatus(to_status)
     source = PaymentEventSource(source)
-    with transaction.atomic():
-        locked = Payment.objects.select_for_update(of=("self",)).get(pk=payment.pk)
-        if locked.status == to_status:
-            return locked
-        if to_status not in PAYMENT_TRANSITIONS[locked.status]:
-            if PaymentEvent.objects.filter(payment=locked, status=to_status).exists():
-                # A late or repeated report of a status the payment already went
-                # through (``succeeded`` after ``refunded``): nothing to do.
-                return locked
-            raise PaymentError(
-                f"Payment #{locked.pk} cannot go from {locked.status} to {to_status}."
-            )
-        previous = locked.status
-        locked.status = to_status
-        fields = ["status", "updated_at"]
-        if to_status == PaymentStatus.FAILED:
-            locked.failure_code = failure_code[:100]
-            locked.failure_message = failure_message[:500]
-            fields += ["failure_code", "failure_message"]
-        locked.save(update_fields=fields)
+    fields: dict[str, str] = {}
+    if to_status == PaymentStatus.FAILED:
+        fields = {"failure_code": failure_code[:100], "failure_message": failure_message[:500]}
+
+    def record(locked: Payment, _previous: str) -> None:
         if to_status in {PaymentStatus.SUCCEEDED, PaymentStatus.FAILED}:
             payment_email_enqueue(payment=locked, kind=to_status.value)
         PaymentEvent.objects.create(
@@ -150,21 +141,52 @@ def payment_transition(
             actor=actor if getattr(actor, "is_authenticated", False) else None,
             data=data or {},
         )
-        log_action(
-            action=f"funds.payment.{to_status.value}",
-            obj=locked,
-            actor=actor,
-            data={"from": previous, "source": source.value, "stripe_event_id": stripe_event_id},
-        )
+
+    def went_through(locked: Payment) -> bool:
+        # A late or repeated report of a status the payment already went
+        # through (``succeeded`` after ``refunded``): nothing to do.
+        return PaymentEvent.objects.filter(payment=locked, status=to_status).exists()
+
+    locked, _changed = transition(
+        instance=payment,
+        to_status=to_status,
+        transitions=PAYMENT_TRANSITIONS,
+        action=f"funds.payment.{to_status.value}",
+        actor=actor,
+        fields=fields,
+        event=record,
+        data=lambda _locked, previous: {
+            "from": previous,
+            "source": source.value,
+            "stripe_event_id": stripe_event_id,
+        },
+        went_through=went_through,
+        error_cls=PaymentError,
+        message=lambda locked, to: f"Payment #{locked.pk} cannot go from {locked.status} to {to}.",
+    )
     return locked
 
 
 def payment_email_enqueue(*, payment: Payment, kind: str) -> None:
-    """Email the contributor about `payment` once the current transaction commits."""
-    from funds.tasks import send_payment_email  # noqa: PLC0415 -- tasks import this module
-
-    payment_id = payment.pk
-    transaction.on_commit(lambda: send_payment_email.delay(payment_id=payment_id, kind=kind))
+    """Email the people of `payment`'s contributor (its user and, for an
+    organisation, its members) about it once the current transaction commits:
+    `kind` is succeeded, failed or renewal_problem."""
+    if kind not in ("succeeded", "failed", "renewal_problem"):
+        raise ValueError(f"Unknown payment email {kind!r}.")
+    contributor = payment.pledge.contributor
+    people = set(contributor.memberships.values_list("user_id", flat=True))
+    if contributor.user_id is not None:
+        people.add(contributor.user_id)
+    mail_enqueue(
+        template=f"funds/email/payment_{kind}",
+        recipients=sorted(people),
+        context={
+            "name": contributor.name,
+            "amount_cents": payment.amount_cents,
+            "failure_message": payment.failure_message,
+        },
+        links={"url": ("contributors:my_contributions", [])},
+    )
 
 
 def _cash_account_for(payment: Payment) -> Account:
@@ -196,8 +218,10 @@ def _receipt_journal(
 
 def _check_amounts(gross_cents: int, processor_fee_cents: int) -> None:
     for value in (gross_cents, processor_fee_cents):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise PaymentError("Amounts are whole cents.")
+        try:
+            Money(value, "EUR")
+        except MoneyError:
+            raise PaymentError("Amounts are whole cents.") from None
 
 
 def receipt_record_for_payment(

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from funds.enums import (
+    REFUND_TRANSITIONS,
     PaymentEventSource,
     PaymentStatus,
     RefundKind,
@@ -19,6 +20,7 @@ from funds.models import (
     Receipt,
     Refund,
 )
+from funds.money import MoneyError, positive_money
 from funds.services.payments import (
     RECEIPTABLE_STATUSES,
     PaymentError,
@@ -27,6 +29,7 @@ from funds.services.payments import (
     payment_transition,
 )
 from librery.services import log_action
+from librery.transitions import transition
 
 
 def _refundable_cents(payment: Payment) -> int:
@@ -37,6 +40,12 @@ def _refundable_cents(payment: Payment) -> int:
         .first()
     )
     return payment.amount_cents if gross is None else gross
+
+
+def _refund_refused(refund: Refund, _to_status: str) -> str:
+    if refund.status == RefundStatus.FAILED:
+        return f"Refund #{refund.pk} failed; it moved no money."
+    return f"Refund #{refund.pk} already succeeded."
 
 
 def refund_record(
@@ -55,8 +64,10 @@ def refund_record(
     administrator to review. Idempotent on the Stripe id. A dispute marks the
     payment disputed."""
     kind = RefundKind(kind)
-    if isinstance(amount_cents, bool) or not isinstance(amount_cents, int) or amount_cents <= 0:
-        raise PaymentError("A refund is a positive whole number of cents.")
+    try:
+        positive_money(amount_cents, payment.currency)
+    except MoneyError:
+        raise PaymentError("A refund is a positive whole number of cents.") from None
     with transaction.atomic():
         locked = Payment.objects.select_for_update(of=("self",)).get(pk=payment.pk)
         lookup: dict[str, str] = {}
@@ -125,7 +136,7 @@ def refund_succeed(
         if existing is not None:
             return existing
         if locked.status == RefundStatus.FAILED:
-            raise PaymentError(f"Refund #{locked.pk} failed; it moved no money.")
+            raise PaymentError(_refund_refused(locked, RefundStatus.SUCCEEDED))
         original = Receipt.objects.filter(payment_id=locked.payment_id, refund__isnull=True).first()
         if original is None:
             raise PaymentError(f"Payment #{locked.payment_id} has no receipt to reverse.")
@@ -153,13 +164,15 @@ def refund_succeed(
             earmarks=original.earmarks,
             journal=journal,
         )
-        locked.status = RefundStatus.SUCCEEDED
-        locked.save(update_fields=["status"])
-        log_action(
+        transition(
+            instance=locked,
+            to_status=RefundStatus.SUCCEEDED,
+            transitions=REFUND_TRANSITIONS,
             action=f"funds.{locked.kind}.succeeded",
-            obj=locked,
             actor=actor,
             data={"receipt": receipt.pk, "gross_cents": gross},
+            error_cls=PaymentError,
+            message=_refund_refused,
         )
         refunded = sum(
             Refund.objects.filter(payment=payment, status=RefundStatus.SUCCEEDED).values_list(
@@ -180,15 +193,15 @@ def refund_succeed(
 
 def refund_fail(*, refund: Refund, actor: Any = None) -> Refund:
     """The refund did not happen, or the dispute was won: no money moved."""
-    with transaction.atomic():
-        locked = Refund.objects.select_for_update(of=("self",)).get(pk=refund.pk)
-        if locked.status == RefundStatus.FAILED:
-            return locked
-        if locked.status != RefundStatus.PENDING:
-            raise PaymentError(f"Refund #{locked.pk} already succeeded.")
-        locked.status = RefundStatus.FAILED
-        locked.save(update_fields=["status"])
-        log_action(action=f"funds.{locked.kind}.failed", obj=locked, actor=actor)
+    locked, _changed = transition(
+        instance=refund,
+        to_status=RefundStatus.FAILED,
+        transitions=REFUND_TRANSITIONS,
+        action=f"funds.{refund.kind}.failed",
+        actor=actor,
+        error_cls=PaymentError,
+        message=_refund_refused,
+    )
     return locked
 
 

@@ -11,13 +11,14 @@ from funds.enums import (
     FUND_SETTING_BOUNDS,
     FundSettingKey,
 )
+from funds.errors import FundsError
 from funds.models import (
     FundSettingValue,
 )
 from librery.services import log_action
 
 
-class FundSettingError(ValueError):
+class FundSettingError(FundsError, ValueError):
     """A fund setting value that cannot be recorded; the message says why."""
 
 

@@ -3,6 +3,9 @@ Stripe's and back. Integers only: never a float on the way."""
 
 from __future__ import annotations
 
+from funds.errors import FundsError
+from funds.money import Money, MoneyError
+
 # Currencies Stripe counts in whole units (no cents), from Stripe's list.
 ZERO_DECIMAL_CURRENCIES = frozenset(
     {
@@ -27,20 +30,21 @@ ZERO_DECIMAL_CURRENCIES = frozenset(
 CENTS_PER_UNIT = 100
 
 
-class AmountError(ValueError):
+class AmountError(FundsError, ValueError):
     """An amount that cannot be converted exactly."""
 
 
-def _check_int(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise AmountError(f"Amounts are whole numbers, not {type(value).__name__}.")
-    return value
+def _money(value: int, currency: str) -> Money:
+    try:
+        return Money(value, currency.upper())
+    except MoneyError as error:
+        raise AmountError(str(error)) from None
 
 
 def to_stripe(*, amount_cents: int, currency: str) -> tuple[int, str]:
     """Our cents as Stripe's `amount` and lower-case `currency`."""
-    cents = _check_int(amount_cents)
-    code = currency.upper()
+    money = _money(amount_cents, currency)
+    cents, code = money.cents, money.currency
     if code in ZERO_DECIMAL_CURRENCIES:
         units, rest = divmod(cents, CENTS_PER_UNIT)
         if rest:
@@ -51,7 +55,7 @@ def to_stripe(*, amount_cents: int, currency: str) -> tuple[int, str]:
 
 def from_stripe(*, amount: int, currency: str) -> int:
     """Stripe's `amount` in `currency` as our cents."""
-    value = _check_int(amount)
+    value = _money(amount, currency).cents
     if currency.upper() in ZERO_DECIMAL_CURRENCIES:
         return value * CENTS_PER_UNIT
     return value

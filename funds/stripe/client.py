@@ -16,6 +16,7 @@ from typing import Any
 import stripe
 from django.conf import settings
 
+from funds.errors import FundsError
 from funds.stripe.amounts import from_stripe, to_stripe
 
 # Pinned: the version the SDK release in uv.lock is generated for. Upgrading is
@@ -25,7 +26,7 @@ DEFAULT_JS_URL = "https://js.stripe.com/v3/"
 WEBHOOK_TOLERANCE_SECONDS = 300
 
 
-class GatewayError(Exception):
+class GatewayError(FundsError):
     """Stripe could not be reached or refused the request (retry later)."""
 
 
@@ -39,7 +40,7 @@ class GatewayCardError(GatewayError):
         self.payment_intent_id = payment_intent_id
 
 
-class SignatureError(ValueError):
+class SignatureError(FundsError, ValueError):
     """A webhook whose signature, age or mode cannot be trusted."""
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from contributors.services import ContributionError, parse_amount_cents
+from funds.money import MoneyError, format_money, parse_amount_cents
 
 
 class RefundForm(forms.Form):
@@ -19,8 +19,10 @@ class RefundForm(forms.Form):
     def clean_amount(self) -> int:
         try:
             cents = parse_amount_cents(str(self.cleaned_data["amount"]))
-        except ContributionError as error:
+        except MoneyError as error:
             raise forms.ValidationError(str(error)) from None
         if cents <= 0:
-            raise forms.ValidationError(_("Enter an amount of at least 0,01 €."))
+            raise forms.ValidationError(
+                _("Enter an amount of at least %(amount)s."), params={"amount": format_money(1)}
+            )
         return cents

@@ -32,6 +32,7 @@ from funds.enums import (
     RefundKind,
     RefundStatus,
 )
+from funds.errors import FundsError
 from funds.models import Payment, PaymentEvent, Refund
 from funds.services import (
     RECEIPTABLE_STATUSES,
@@ -72,7 +73,7 @@ _PENDING_INTENT_STATUSES = frozenset(
 _FAILED_INTENT_STATUSES = frozenset({"requires_payment_method", "canceled"})
 
 
-class StripePaymentError(ValueError):
+class StripePaymentError(FundsError, ValueError):
     """A Stripe payment step that cannot happen; the message is for the user."""
 
 

@@ -29,8 +29,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from contributors.models import Pledge
 from contributors.selectors import pledges_of
-from contributors.services import euros_input
 from funds.enums import PaymentEventSource, PaymentStatus
+from funds.money import euros_input
 from funds.permissions import staff_only
 from funds.selectors import payments_of
 from funds.services import PaymentError

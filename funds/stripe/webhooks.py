@@ -1,10 +1,14 @@
 """Stripe events, from the webhook or from reconciliation.
 
 An event is trusted only with a valid signature on the raw body (300 s
-tolerance) and our live/test mode. Its id is inserted with ON CONFLICT DO
-NOTHING in the same transaction as its effects: the same event delivered 50
-times at once books once, and an event whose effects fail is not stored, so
-Stripe delivers it again. Effects never trust the event's copy of the object:
+tolerance) and our live/test mode. Its id is inserted with ON CONFLICT in the
+same transaction as its effects: the same event delivered 50 times at once
+books once. Each stored event records how its handling went (`status`,
+`error`, `handled_at`): succeeded, ignored (nothing of ours), or failed with
+the error. A failed handling rolls its effects back but its record stays
+(written outside the effects' transaction), and a failed event is handled
+again when it comes again (Stripe delivers it again after a crash, and the
+reconciliation lists it). Effects never trust the event's copy of the object:
 the object is re-fetched from Stripe, so order and repetition do not matter."""
 
 from __future__ import annotations
@@ -12,12 +16,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
 
 from contributors.services import ContributionError
-from funds.enums import PaymentEventSource, PaymentStatus
+from funds.enums import PaymentEventSource, PaymentStatus, StripeEventStatus
 from funds.models import Payment, Refund, StripeEvent
 from funds.services import PaymentError
 from funds.stripe.client import EventState, gateway
@@ -58,28 +63,73 @@ DISPUTE_EVENTS = frozenset(
 )
 
 
+_TABLE = StripeEvent._meta.db_table  # noqa: SLF001 -- Django's public model metadata
+_INSERT = (
+    f"INSERT INTO {_TABLE} "  # noqa: S608 -- the table name is ours
+    "(stripe_event_id, type, object_id, livemode, source, created_on_stripe_at, "
+    "received_at, status, error, handled_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+)
+
+
+def _event_values(
+    event: EventState, source: PaymentEventSource, status: StripeEventStatus, error: str
+) -> list[Any]:
+    now = timezone.now()
+    return [
+        event.id,
+        event.type[:100],
+        event.object_id[:255],
+        event.livemode,
+        source.value,
+        stripe_time(event.created) if event.created else None,
+        now,
+        status.value,
+        error,
+        None if status == StripeEventStatus.RECEIVED else now,
+    ]
+
+
 def _event_insert(event: EventState, source: PaymentEventSource) -> bool:
-    """Store the event id; False when it is already stored (or being stored by
-    a concurrent transaction, which this one then waits for)."""
-    table = StripeEvent._meta.db_table  # noqa: SLF001 -- Django's public model metadata
-    created_at = stripe_time(event.created) if event.created else None
+    """Store the event id, received; False when it is already stored (or being
+    stored by a concurrent transaction, which this one then waits for), unless
+    its handling failed: then it is taken again to be handled again."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} "  # noqa: S608 -- the table name is ours
-            "(stripe_event_id, type, object_id, livemode, source, created_on_stripe_at, "
-            "received_at) VALUES (%s, %s, %s, %s, %s, %s, %s) "
-            "ON CONFLICT (stripe_event_id) DO NOTHING RETURNING id",
+            _INSERT + "ON CONFLICT (stripe_event_id) DO UPDATE SET "
+            "status = excluded.status, error = excluded.error, "
+            "handled_at = excluded.handled_at, source = excluded.source "
+            f"WHERE {_TABLE}.status = %s RETURNING id",
             [
-                event.id,
-                event.type[:100],
-                event.object_id[:255],
-                event.livemode,
-                source.value,
-                created_at,
-                timezone.now(),
+                *_event_values(event, source, StripeEventStatus.RECEIVED, ""),
+                StripeEventStatus.FAILED.value,
             ],
         )
         return cursor.fetchone() is not None
+
+
+def _event_handled(event: EventState, status: StripeEventStatus, error: str = "") -> None:
+    StripeEvent.objects.filter(stripe_event_id=event.id).update(
+        status=status, error=error, handled_at=timezone.now()
+    )
+
+
+def _event_failed(event: EventState, source: PaymentEventSource, error: str) -> None:
+    """Record a failed handling after its transaction was rolled back (the row
+    went with it), unless a concurrent delivery has handled it since."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            _INSERT + "ON CONFLICT (stripe_event_id) DO UPDATE SET "
+            "error = excluded.error, handled_at = excluded.handled_at "
+            f"WHERE {_TABLE}.status = %s",
+            [
+                *_event_values(event, source, StripeEventStatus.FAILED, error),
+                StripeEventStatus.FAILED.value,
+            ],
+        )
+
+
+def _error_text(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"
 
 
 def _payment_of_charge(charge_id: str) -> Payment | None:
@@ -89,25 +139,32 @@ def _payment_of_charge(charge_id: str) -> Payment | None:
     return Payment.objects.filter(stripe_payment_intent_id=intent_id).first()
 
 
-def _dispatch(event: EventState, source: PaymentEventSource) -> None:
+def _dispatch(event: EventState, source: PaymentEventSource) -> bool:
+    """Apply the event's effects; False when there was nothing of ours to do."""
     if event.type in INTENT_EVENTS:
         intent = gateway().payment_intent_retrieve(event.object_id)
         payment = payment_for_intent(intent)
-        if payment is not None:
-            payment_apply_intent(
-                payment=payment, intent=intent, source=source, stripe_event_id=event.id
-            )
-    elif event.type in REFUND_EVENTS:
+        if payment is None:
+            return False
+        payment_apply_intent(
+            payment=payment, intent=intent, source=source, stripe_event_id=event.id
+        )
+        return True
+    if event.type in REFUND_EVENTS:
         object_id = event.object_id
         payment = (
             _payment_of_charge(object_id)
             if object_id.startswith("ch_")
             else _payment_of_refund(object_id)
         )
-        if payment is not None:
-            refunds_sync(payment=payment, source=source, stripe_event_id=event.id)
-    elif event.type in DISPUTE_EVENTS:
-        dispute_sync(dispute_id=event.object_id, source=source, stripe_event_id=event.id)
+        if payment is None:
+            return False
+        refunds_sync(payment=payment, source=source, stripe_event_id=event.id)
+        return True
+    if event.type in DISPUTE_EVENTS:
+        refund = dispute_sync(dispute_id=event.object_id, source=source, stripe_event_id=event.id)
+        return refund is not None
+    return False
 
 
 def _payment_of_refund(refund_id: str) -> Payment | None:
@@ -116,17 +173,33 @@ def _payment_of_refund(refund_id: str) -> Payment | None:
 
 
 def stripe_event_process(*, event: EventState, source: PaymentEventSource) -> bool:
-    """Apply one verified event once. True if it was new. A domain refusal
-    (an impossible transition) is logged and the event kept, so it is not
-    delivered forever; an unreachable Stripe rolls everything back."""
-    with transaction.atomic():
-        if not _event_insert(event, source):
-            return False
+    """Apply one verified event once. True if it was new (or failed before).
+    A domain refusal (an impossible transition) is logged and the event kept
+    as failed with the error, answered as handled so that Stripe does not
+    deliver it forever; any other error (an unreachable Stripe) rolls
+    everything back, is recorded as failed with the error, and is raised."""
+    try:
+        with transaction.atomic():
+            if not _event_insert(event, source):
+                return False
+            try:
+                with transaction.atomic():
+                    handled = _dispatch(event, source)
+            except (PaymentError, ContributionError) as error:
+                logger.exception(
+                    "stripe event refused", extra={"event": event.id, "type": event.type}
+                )
+                _event_handled(event, StripeEventStatus.FAILED, _error_text(error))
+            else:
+                _event_handled(
+                    event, StripeEventStatus.SUCCEEDED if handled else StripeEventStatus.IGNORED
+                )
+    except Exception as error:
         try:
-            with transaction.atomic():
-                _dispatch(event, source)
-        except (PaymentError, ContributionError):
-            logger.exception("stripe event refused", extra={"event": event.id, "type": event.type})
+            _event_failed(event, source, _error_text(error))
+        except Exception:  # the database itself failed: the original error matters
+            logger.exception("stripe event failure not recorded", extra={"event": event.id})
+        raise
     return True
 
 

@@ -5,17 +5,17 @@ from __future__ import annotations
 from django import template
 from django.utils.formats import get_format
 
-from funds.money import localized_amount
+from funds.money import format_money
 
 register = template.Library()
 
 
 @register.filter
 def euros(cents: int | None) -> str:
-    """``123456`` -> ``1 234,56 €`` (in the active language's format)."""
+    """``123456`` -> ``1 234,56 €`` in French, ``€1,234.56`` in English (`format_money`)."""
     if cents is None:
         return ""
-    return f"{localized_amount(cents)} €"
+    return format_money(cents)
 
 
 def _decimal_separator() -> str:

@@ -1,6 +1,7 @@
 """Writes and workflows of governance, by workflow: colleges and mandates, ballots,
 votes, emails. The public names are re-exported here."""
 
+from governance.errors import GovernanceError
 from governance.services.ballots import (
     ALLOWED_TRANSITIONS,
     ballot_bundle,
@@ -28,7 +29,6 @@ from governance.services.errors import (
     RECUSED_MOTION,
     RECUSED_POINTS,
     WEIGHTS_REFUSED,
-    GovernanceError,
 )
 from governance.services.votes import proxy_give, vote_cast
 

@@ -23,16 +23,19 @@ from governance.enums import (
     Majority,
     MotionEffect,
 )
+from governance.errors import GovernanceError
 from governance.models import (
     Ballot,
     BallotEvent,
     College,
+    DecisionCounter,
     Meeting,
 )
 from governance.services.colleges import college_weights_set
-from governance.services.errors import WEIGHTS_REFUSED, GovernanceError
+from governance.services.errors import WEIGHTS_REFUSED
 from governance.services.mail import _mail_electorate
 from librery.services import log_action
+from librery.transitions import transition
 from projects import services as project_services
 from projects.models import Project
 
@@ -126,31 +129,47 @@ def ballot_transition(
     *, ballot: Ballot, to: BallotStatus, actor: Any, at: datetime
 ) -> tuple[Ballot, bool]:
     """Move a ballot to `to` under lock; (ballot, changed). No-op when already there."""
-    with transaction.atomic():
-        locked = Ballot.objects.select_for_update(of=("self",)).get(pk=ballot.pk)
-        if locked.status == to:
-            return locked, False
-        if to not in ALLOWED_TRANSITIONS[locked.status]:
-            raise GovernanceError(
-                _("This ballot cannot go from %(old)s to %(new)s.")
-                % {"old": locked.get_status_display(), "new": BallotStatus(to).label}
-            )
+
+    def prepare(locked: Ballot) -> tuple[str, ...]:
         if to == BallotStatus.OPEN:
             _freeze(locked, at)
-        elif to == BallotStatus.CLOSED and at < locked.closes_at:
+            return _FREEZE_FIELDS
+        if to == BallotStatus.CLOSED and at < locked.closes_at:
             raise GovernanceError(_("This ballot closes at its closing time, not before."))
-        elif to == BallotStatus.RELEASED:
+        if to == BallotStatus.RELEASED:
             _release(locked, at, actor)
-        locked.status = to
-        locked.save()
-        kind = {
-            BallotStatus.OPEN: BallotEventKind.OPENED,
-            BallotStatus.CLOSED: BallotEventKind.CLOSED,
-            BallotStatus.RELEASED: BallotEventKind.RELEASED,
-        }[to]
-        _event(locked, kind, at, actor)
-        log_action(action=f"governance.ballot.{to}", obj=locked, actor=actor)
-    return locked, True
+            return _RELEASE_FIELDS
+        return ()
+
+    return transition(
+        instance=ballot,
+        to_status=to,
+        transitions=ALLOWED_TRANSITIONS,
+        action=f"governance.ballot.{to}",
+        actor=actor,
+        prepare=prepare,
+        event=lambda locked, _previous: _event(locked, _TRANSITION_EVENTS[to], at, actor),
+        error_cls=GovernanceError,
+        message=lambda locked, new: _("This ballot cannot go from %(old)s to %(new)s.")
+        % {"old": locked.get_status_display(), "new": BallotStatus(new).label},
+    )
+
+
+_TRANSITION_EVENTS = {
+    BallotStatus.OPEN: BallotEventKind.OPENED,
+    BallotStatus.CLOSED: BallotEventKind.CLOSED,
+    BallotStatus.RELEASED: BallotEventKind.RELEASED,
+}
+# What opening (`_freeze`) and releasing (`_release`) write on the ballot.
+_FREEZE_FIELDS = ("opens_at", "electorate", "electorate_fingerprint", "recusals", "frozen_settings")
+_RELEASE_FIELDS = (
+    "result",
+    "bundle",
+    "bundle_hash",
+    "adopted",
+    "released_at",
+    "decision_number",
+)
 
 
 def _freeze(ballot: Ballot, at: datetime) -> None:
@@ -273,9 +292,14 @@ def ballot_bundle(ballot: Ballot) -> dict[str, Any]:
 
 
 def _decision_number(at: datetime) -> str:
-    prefix = f"{timezone.localtime(at):%Y-%m}/"
-    taken = Ballot.objects.filter(decision_number__startswith=prefix).count()
-    return f"{prefix}{taken + 1}"
+    """The next number of the month of `at` (``2026-03/2``), from the month's
+    locked counter: never given twice, even when a ballot is deleted."""
+    period = f"{timezone.localtime(at):%Y-%m}"
+    DecisionCounter.objects.get_or_create(period=period)
+    counter = DecisionCounter.objects.select_for_update().get(period=period)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return f"{period}/{counter.last_number}"
 
 
 def _release(ballot: Ballot, at: datetime, actor: Any) -> None:

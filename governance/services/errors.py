@@ -1,13 +1,13 @@
-"""The governance app's domain error and its shared messages."""
+"""The governance app's shared refusal messages (its domain error lives in
+`governance.errors` and is re-exported here and from `governance.services`)."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from governance.errors import GovernanceError
 
-class GovernanceError(ValueError):
-    """A governance action refused; the message says why, in the user's language."""
-
+__all__ = ["RECUSED_MOTION", "RECUSED_POINTS", "WEIGHTS_REFUSED", "GovernanceError"]
 
 WEIGHTS_REFUSED = _(
     "The weights must sum to 10000 basis points and the commoners must weigh more than half."

@@ -1,56 +1,40 @@
-"""Emails about ballots: opened, closing soon, released, and vote receipts."""
+"""Emails about ballots: opened, closing soon, released, and vote receipts.
+
+Each is enqueued through `librery.mail.mail_enqueue`: sent after the commit,
+one task per person, in their language, retried if the mail server fails."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
-from django.core.mail import send_mail
-from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.translation import gettext
+from governance.models import Ballot
+from librery.mail import mail_enqueue
 
-from governance.models import (
-    Ballot,
-)
-
-# --- Emails -------------------------------------------------------------------
-
-
-def _site(path: str) -> str:
-    return f"{settings.SITE_URL.rstrip('/')}{path}"
+ELECTORATE_MAILS = ("opened", "reminder", "released")
 
 
 def _mail_electorate(ballot: Ballot, what: str) -> None:
-    from contributors.models import User  # noqa: PLC0415 -- avoid a cycle through contributors
-
+    """Tell every holder and substitute of the ballot's frozen electorate that it
+    opened, closes soon, or that its results are released."""
+    if what not in ELECTORATE_MAILS:
+        raise ValueError(f"Unknown ballot email {what!r}.")
     ids = {e["holder"] for e in ballot.electorate} | {
         e["substitute"] for e in ballot.electorate if e["substitute"]
     }
-    emails = list(User.objects.filter(pk__in=ids).order_by("pk").values_list("email", flat=True))
-    with translation.override(settings.LANGUAGE_CODE):
-        if what == "opened":
-            subject = gettext("Ballot open: %(title)s") % {"title": ballot.title}
-            body = gettext("A ballot is open until %(closes)s. Vote here: %(url)s")
-            url = _site(reverse("governance:ballot", args=[ballot.pk]))
-        elif what == "reminder":
-            subject = gettext("Reminder: ballot closing soon: %(title)s") % {"title": ballot.title}
-            body = gettext("The ballot closes at %(closes)s. Vote here: %(url)s")
-            url = _site(reverse("governance:ballot", args=[ballot.pk]))
-        else:
-            subject = gettext("Results released: %(title)s") % {"title": ballot.title}
-            body = gettext("The results are published in the decision register: %(url)s")
-            url = _site(reverse("governance:decision", args=[ballot.pk]))
-        text = body % {
-            "closes": f"{timezone.localtime(ballot.closes_at):%Y-%m-%d %H:%M}",
-            "url": url,
-        }
-    for email in emails:
-        send_mail(subject, text, None, [email])
+    page = "governance:decision" if what == "released" else "governance:ballot"
+    mail_enqueue(
+        template=f"governance/email/ballot_{what}",
+        recipients=sorted(ids),
+        context={"title": ballot.title, "closes_at": ballot.closes_at},
+        links={"url": (page, [ballot.pk])},
+    )
 
 
 def _mail_receipt(ballot: Ballot, voter: Any, receipt: str) -> None:
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = gettext("Your vote receipt: %(title)s") % {"title": ballot.title}
-        text = gettext("Your vote was recorded. Receipt: %(receipt)s") % {"receipt": receipt}
-    send_mail(subject, text, None, [voter.email])
+    """The voter's receipt, to check their vote in the published bundle."""
+    mail_enqueue(
+        template="governance/email/vote_receipt",
+        recipients=[voter.pk],
+        context={"title": ballot.title, "receipt": receipt},
+        links={"url": ("governance:ballot", [ballot.pk])},
+    )

@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from funds import selectors as funds_selectors
 from projects import services
 from projects.api.serializers import (
     MaintainedProjectSerializer,
@@ -45,6 +46,7 @@ class ProjectListAPIView(generics.ListAPIView[Project]):
             licence=str(data.get("licence", "")).strip(),
             public_bodies=bool(data.get("public_bodies")),
             sort=str(data.get("sort", "name")),
+            received_cents=funds_selectors.project_received_totals_cents(),
         )
 
 

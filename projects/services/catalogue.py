@@ -8,7 +8,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from librery.services import log_action
+from librery.transitions import transition
 from projects.enums import ProjectStatus
+from projects.errors import ProjectsError
 from projects.images import LogoError, logo_normalise
 from projects.licences import spdx_normalise
 from projects.models import (
@@ -31,7 +33,7 @@ _TRANSITION_EVENTS = {
 }
 
 
-class ProjectTransitionError(Exception):
+class ProjectTransitionError(ProjectsError):
     """The requested status change is not allowed from the current status."""
 
 
@@ -43,27 +45,18 @@ def project_transition(
     reference = reference.strip()
     if not reference:
         raise ProjectTransitionError(_("A decision reference is required."))
-    with transaction.atomic():
-        locked = Project.objects.select_for_update().get(pk=project.pk)
-        if locked.status == to_status:
-            return locked
-        if to_status not in PROJECT_TRANSITIONS[locked.status]:
-            raise ProjectTransitionError(
-                _("A %(current)s project cannot become %(target)s.")
-                % {
-                    "current": ProjectStatus(locked.status).label,
-                    "target": ProjectStatus(to_status).label,
-                }
-            )
-        previous = locked.status
-        locked.status = to_status
-        locked.save(update_fields=["status", "updated_at"])
-        log_action(
-            action=f"projects.project.{_TRANSITION_EVENTS[ProjectStatus(to_status)]}",
-            obj=locked,
-            actor=actor,
-            data={"reference": reference, "from": previous, "to": to_status},
-        )
+    event = _TRANSITION_EVENTS.get(ProjectStatus(to_status), str(to_status))
+    locked, _changed = transition(
+        instance=project,
+        to_status=to_status,
+        transitions=PROJECT_TRANSITIONS,
+        action=f"projects.project.{event}",
+        actor=actor,
+        data=lambda _locked, previous: {"reference": reference, "from": previous, "to": to_status},
+        error_cls=ProjectTransitionError,
+        message=lambda locked, to: _("A %(current)s project cannot become %(target)s.")
+        % {"current": ProjectStatus(locked.status).label, "target": ProjectStatus(to).label},
+    )
     return locked
 
 
@@ -155,7 +148,7 @@ def _spdx_only(licences: list[str]) -> list[str]:
     return [n for n in normalised if n is not None]
 
 
-class ProjectEditError(Exception):
+class ProjectEditError(ProjectsError):
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
         self.errors = errors

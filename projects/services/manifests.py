@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from librery.mail import mail_enqueue
 from librery.services import log_action
 from projects.enums import MaintainerRole, ProjectStatus
+from projects.errors import ProjectsError
 from projects.fetching import FetchError, fetch_url
 from projects.fundingjson import MAX_MANIFEST_BYTES, manifest_load, manifest_parse
 from projects.licences import spdx_normalise
@@ -155,7 +156,7 @@ def funding_manifest_import(
 CLAIM_TOKEN_PREFIX = "librery-claim-"  # noqa: S105 -- a prefix, not a secret
 
 
-class ClaimError(Exception):
+class ClaimError(ProjectsError):
     """The claim cannot be made or verified; the message says why (translated)."""
 
 
@@ -225,7 +226,8 @@ def project_claim_verify(
         others = list(
             Maintainership.objects.filter(project=project)
             .exclude(user=actor)
-            .values_list("user__email", flat=True)
+            .order_by("user_id")
+            .values_list("user_id", flat=True)
         )
         maintainership, created = Maintainership.objects.get_or_create(
             project=project,
@@ -242,18 +244,15 @@ def project_claim_verify(
                 actor=actor,
                 data={"project": project.pk, "role": maintainership.role},
             )
-            name, who = project.name, str(actor)
-            transaction.on_commit(
-                lambda: _notify_new_maintainer(project_name=name, who=who, recipients=others)
-            )
+            _notify_new_maintainer(project=project, who=str(actor), recipients=others)
     return maintainership
 
 
-def _notify_new_maintainer(*, project_name: str, who: str, recipients: list[str]) -> None:
-    subject = _("[The Librery] A new maintainer for %(project)s") % {"project": project_name}
-    body = _(
-        "%(who)s proved control of %(project)s through its funding.json manifest and is now "
-        "one of its maintainers on The Librery.\n\nIf this is unexpected, contact the fund's "
-        "administrators."
-    ) % {"who": who, "project": project_name}
-    send_mass_mail([(subject, body, None, [r]) for r in recipients if r], fail_silently=False)
+def _notify_new_maintainer(*, project: Project, who: str, recipients: list[int]) -> None:
+    """Tell the project's other maintainers, after the commit, who joined them."""
+    mail_enqueue(
+        template="projects/email/new_maintainer",
+        recipients=recipients,
+        context={"project": project.name, "who": who},
+        links={"url": ("projects:detail", [project.slug])},
+    )

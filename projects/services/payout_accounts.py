@@ -5,14 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from librery.mail import mail_enqueue
 from librery.services import log_action
+from librery.transitions import transition
 from projects.banking import BankDetailsError, bank_details_validate
 from projects.enums import PayoutAccountStatus
+from projects.errors import ProjectsError
 from projects.models import (
     Maintainership,
     PayoutAccount,
@@ -21,7 +23,7 @@ from projects.models import (
 from projects.permissions import is_maintainer
 
 
-class PayoutAccountError(Exception):
+class PayoutAccountError(ProjectsError):
     """The payout account cannot be changed; `errors` maps fields to messages."""
 
     def __init__(self, errors: dict[str, str]) -> None:
@@ -39,23 +41,21 @@ def payout_account_transition(
     *, account: PayoutAccount, to_status: str, actor: Any, now: datetime | None = None
 ) -> PayoutAccount:
     """Verify or unverify an account (no-op when already there); logged."""
-    with transaction.atomic():
-        locked = PayoutAccount.objects.select_for_update(of=("self",)).get(pk=account.pk)
-        if locked.status == to_status:
-            return locked
-        if to_status not in PAYOUT_ACCOUNT_TRANSITIONS[locked.status]:
-            raise PayoutAccountError({"status": _("This change of status is not allowed.")})
-        locked.status = to_status
-        verified = to_status == PayoutAccountStatus.VERIFIED
-        locked.verified_at = (now or timezone.now()) if verified else None
-        locked.verified_by = actor if verified else None
-        locked.save(update_fields=["status", "verified_at", "verified_by", "updated_at"])
-        log_action(
-            action=f"projects.payout_account.{to_status}",
-            obj=locked,
-            actor=actor,
-            data={"project": locked.project_id, "iban": locked.masked_iban},
-        )
+    verified = to_status == PayoutAccountStatus.VERIFIED
+    locked, _changed = transition(
+        instance=account,
+        to_status=to_status,
+        transitions=PAYOUT_ACCOUNT_TRANSITIONS,
+        action=f"projects.payout_account.{to_status}",
+        actor=actor,
+        fields={
+            "verified_at": (now or timezone.now()) if verified else None,
+            "verified_by": actor if verified else None,
+        },
+        data=lambda locked, _previous: {"project": locked.project_id, "iban": locked.masked_iban},
+        error_cls=PayoutAccountError,
+        message=lambda _locked, _to: {"status": _("This change of status is not allowed.")},
+    )
     return locked
 
 
@@ -128,32 +128,20 @@ def payout_account_save(
                 "iban": account.masked_iban,
             },
         )
-        recipients = list(
-            Maintainership.objects.filter(project=project)
-            .exclude(user__email="")
-            .values_list("user__email", flat=True)
-        )
-        masked = account.masked_iban
-        changer = str(actor)
-        transaction.on_commit(
-            lambda: _notify_payout_account_change(
-                project=project, recipients=recipients, masked_iban=masked, changer=changer
-            )
+        _notify_payout_account_change(
+            project=project, masked_iban=account.masked_iban, changer=str(actor)
         )
     return account
 
 
-def _notify_payout_account_change(
-    *, project: Project, recipients: list[str], masked_iban: str, changer: str
-) -> None:
-    subject = _("[The Librery] The payout account of %(project)s was changed") % {
-        "project": project.name
-    }
-    body = _(
-        "%(changer)s changed the payout account of %(project)s. The account is now "
-        "%(iban)s and no payout will be made until an administrator verifies it.\n\n"
-        "If you did not expect this change, contact the fund's administrators at once."
-    ) % {"changer": changer, "project": project.name, "iban": masked_iban}
-    send_mass_mail(
-        [(subject, body, None, [address]) for address in recipients], fail_silently=False
+def _notify_payout_account_change(*, project: Project, masked_iban: str, changer: str) -> None:
+    """Tell every maintainer of `project`, after the commit, that its payout
+    account changed (the changer too: an account taken over is noticed)."""
+    mail_enqueue(
+        template="projects/email/payout_account_changed",
+        recipients=Maintainership.objects.filter(project=project)
+        .order_by("user_id")
+        .values_list("user_id", flat=True),
+        context={"project": project.name, "changer": changer, "masked_iban": masked_iban},
+        links={"url": ("projects:payout_account", [project.slug])},
     )

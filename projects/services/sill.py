@@ -12,6 +12,7 @@ from django.utils.text import slugify
 
 from librery.services import log_action
 from projects.enums import ProjectStatus
+from projects.errors import ProjectsError
 from projects.licences import spdx_normalise
 from projects.models import (
     Project,
@@ -27,7 +28,7 @@ SILL_GROUPS = frozenset({"MIMO", "MIMDEV", "MIMPROD"})
 _LICENCE_SEPARATORS = re.compile(r"\s*(?:,|/|\bet\b)\s*")
 
 
-class SillImportError(Exception):
+class SillImportError(ProjectsError):
     """The file cannot be imported; the message says why."""
 
 

@@ -198,7 +198,7 @@ def test_monthly_pledge_pause_resume_cancel_through_pages(
     history = page.split('id="pledge-history"', 1)[1].split("</ul>", 1)[0]
     assert history.count("<li>") == 4  # paused, resumed, amended, cancelled
     assert "→ Paused" in history
-    assert "→ 70.00 €" in history
+    assert "→ €70.00" in history
 
 
 def test_organisation_and_public_body_commitment(

@@ -115,3 +115,38 @@ def test_schema_documents_the_endpoints() -> None:
         "/api/v1/funds/statements/{id}/lines/",
         "/api/v1/funds/lines/{id}/decide/",
     } == set(schema["paths"])
+
+
+def test_statement_list_upload_limit_and_refused_decision(
+    administrator: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    upload = SimpleUploadedFile("s.xml", SMALL.read_bytes(), "application/xml")
+    statement_id = administrator.post("/api/v1/funds/statements/", {"file": upload}).json()[0]["id"]
+    listed = administrator.get("/api/v1/funds/statements/").json()
+    assert [(s["id"], s["filename"], s["line_count"]) for s in listed] == [
+        (statement_id, "s.xml", 3)
+    ]
+
+    monkeypatch.setattr("funds.api.views.MAX_STATEMENT_BYTES", 10)
+    large = administrator.post(
+        "/api/v1/funds/statements/",
+        {"file": SimpleUploadedFile("l.xml", b"<x>" * 4)},
+        headers={"Accept-Language": "en"},
+    )
+    assert (large.status_code, large.json()) == (
+        400,
+        {"file": ["The file is too large for a bank statement."]},
+    )
+
+    lines = administrator.get(f"/api/v1/funds/statements/{statement_id}/lines/").json()
+    debit = next(line for line in lines["results"] if line["status"] == "debit")
+    refused = administrator.post(
+        f"/api/v1/funds/lines/{debit['id']}/decide/",
+        {"decision": "book"},
+        headers={"Accept-Language": "en"},
+    )
+    assert (refused.status_code, refused.json()) == (
+        400,
+        {"detail": "Only incoming transfers can be booked."},
+    )
+    assert BankStatement.objects.count() == 1

@@ -22,6 +22,7 @@ from funds.services import (
     structured_reference,
 )
 from tests.factories.contributors import PledgeFactory
+from tests.funds.test_camt import _document
 from tests.paths import DATA
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
@@ -214,3 +215,70 @@ def test_monthly_bank_transfer_pledges_get_one_request_a_month() -> None:
     payment_request_mark_paid(request=second, amount_cents=20_000, received_at=AT, actor=None)
     assert payment_requests_issue_due(today=due) == []  # the next month is not due yet
     assert PaymentRequest.objects.filter(pledge=pledge).count() == 2
+
+
+def _entry(*, amount: str = "12.50", currency: str = "EUR", extra: str = "") -> str:
+    return f'<Ntry><Amt Ccy="{currency}">{amount}</Amt><CdtDbtInd>CRDT</CdtDbtInd>{extra}</Ntry>'
+
+
+def _statement(*entries: str) -> bytes:
+    return _document("".join(entries))
+
+
+def test_the_same_bank_reference_twice_keeps_both_lines() -> None:
+    twice = _entry(extra="<AcctSvcrRef>BANK-1</AcctSvcrRef>")
+    bank_statement_import(content=_statement(twice, twice), filename="t.xml", actor=None)
+    assert sorted(BankStatementLine.objects.values_list("entry_reference", flat=True)) == [
+        "BANK-1",
+        "BANK-1#1",
+    ]
+
+
+def test_an_exact_transfer_without_booking_date_is_received_on_import() -> None:
+    request = _request(1_250)
+    before = datetime.now(tz=UTC)
+    entry = _entry(extra=f"<AddtlNtryInf>Ref {request.reference}</AddtlNtryInf>")
+    bank_statement_import(content=_statement(entry), filename="n.xml", actor=None)
+    receipt = Receipt.objects.get()
+    assert (receipt.gross_cents, before <= receipt.received_at <= datetime.now(tz=UTC)) == (
+        1_250,
+        True,
+    )
+
+
+def test_a_transfer_for_a_request_already_paid_is_an_over_payment(
+    administrator_user: User,
+) -> None:
+    request = _request(1_250)
+    payment_request_mark_paid(
+        request=request, amount_cents=1_250, received_at=AT, actor=administrator_user
+    )
+    entry = _entry(extra=f"<AddtlNtryInf>Ref {request.reference}</AddtlNtryInf>")
+    bank_statement_import(content=_statement(entry), filename="o.xml", actor=None)
+    line = BankStatementLine.objects.get()
+    assert (line.status, line.payment_request) == (StatementLineStatus.OVERPAID, request)
+    assert Receipt.objects.count() == 1
+
+
+def test_refused_decisions_and_amounts_say_why(administrator_user: User) -> None:
+    request = _request(1_250)
+    content = _statement(_entry(currency="USD", extra="<AcctSvcrRef>USD-1</AcctSvcrRef>"))
+    bank_statement_import(content=content, filename="u.xml", actor=None)
+    line = BankStatementLine.objects.get()
+    with pytest.raises(StatementError) as unknown:
+        statement_line_decide(line=line, decision="keep", actor=administrator_user)
+    with pytest.raises(StatementError) as dollars:
+        statement_line_decide(
+            line=line, decision="book", actor=administrator_user, payment_request=request
+        )
+    with pytest.raises(StatementError) as nothing:
+        payment_request_mark_paid(
+            request=request, amount_cents=0, received_at=AT, actor=administrator_user
+        )
+    assert [str(unknown.value), str(dollars.value), str(nothing.value)] == [
+        "Choose to book or to ignore the line.",
+        "Only transfers in euros can be booked.",
+        "Enter the amount received.",
+    ]
+    request.refresh_from_db()
+    assert (request.status, Receipt.objects.count()) == (PaymentRequestStatus.AWAITING_PAYMENT, 0)

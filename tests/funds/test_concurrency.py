@@ -12,11 +12,10 @@ import pytest
 from django.db import connection
 
 from contributors.models import Pledge
-from contributors.services import pledge_create
 from funds.enums import AccountKind, JournalSource
 from funds.models import Journal, JournalLeg, PaymentRequest
 from funds.selectors import pool_balance_cents
-from funds.services import journal_post, ledger_account, payment_request_issue
+from funds.services import journal_post, ledger_account, payment_request_issue, pledge_create
 from tests.factories import ContributorFactory
 from tests.factories.contributors import PledgeFactory
 from tests.services import is_postgresql, need

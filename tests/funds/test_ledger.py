@@ -135,3 +135,17 @@ def test_database_refuses_updates_and_deletes_of_ledger_rows() -> None:
     with pytest.raises(IntegrityError, match="append-only"):
         _raw_delete(journal.pk)
     assert pool_balance_cents() == 700
+
+
+def test_a_journal_needs_the_id_of_its_event() -> None:
+    with pytest.raises(LedgerError, match=r"^A journal needs the id of the event it books\.$"):
+        journal_post(
+            source=JournalSource.ADJUSTMENT,
+            external_id="",
+            memo="",
+            legs=[
+                (ledger_account(kind=AccountKind.POOL), 100),
+                (ledger_account(kind=AccountKind.OPERATING), -100),
+            ],
+        )
+    assert Journal.objects.count() == 0

@@ -17,6 +17,7 @@ from funds.models import Journal, Payment, PaymentEvent, Receipt
 from funds.selectors import account_balance_cents, books_check
 from funds.services import (
     PaymentError,
+    payment_attach_stripe_intent,
     payment_create,
     payment_succeed,
     payment_transition,
@@ -219,3 +220,20 @@ def test_late_report_of_an_earlier_status_is_harmless() -> None:
     assert payment.status == PaymentStatus.REFUNDED
     assert Receipt.objects.count() == 2
     assert books_check() == []
+
+
+def test_a_payment_keeps_its_first_payment_intent() -> None:
+    payment = PaymentFactory.create()
+    assert (
+        payment_attach_stripe_intent(
+            payment=payment, stripe_payment_intent_id="pi_first"
+        ).stripe_payment_intent_id
+        == "pi_first"
+    )
+    same = payment_attach_stripe_intent(payment=payment, stripe_payment_intent_id="pi_first")
+    assert same.stripe_payment_intent_id == "pi_first"
+    with pytest.raises(PaymentError) as caught:
+        payment_attach_stripe_intent(payment=payment, stripe_payment_intent_id="pi_other")
+    assert str(caught.value) == f"Payment #{payment.pk} already has another PaymentIntent."
+    payment.refresh_from_db()
+    assert payment.stripe_payment_intent_id == "pi_first"

@@ -120,3 +120,39 @@ def test_reconciliation_page_queries_do_not_grow(
         )
     with django_assert_max_num_queries(12):  # type: ignore[operator]
         assert administrator.get(URL).status_code == 200
+
+
+def _messages(response: Any) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
+def test_refused_decisions_and_payments_are_explained(
+    administrator: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    administrator.get(_upload(administrator, SMALL.read_bytes())["Location"])
+    debit = BankStatementLine.objects.filter(status=StatementLineStatus.DEBIT).first()
+    assert debit is not None
+    decide = f"{URL}lines/{debit.pk}/decide/"
+    unknown = administrator.post(
+        decide, {"decision": "book", "payment_request": "LIB-0"}, follow=True
+    )
+    assert _messages(unknown) == ["Unknown payment request number."]
+    refused = administrator.post(decide, {"decision": "book"}, follow=True)
+    assert _messages(refused) == ["Only incoming transfers can be booked."]
+    debit.refresh_from_db()
+    assert (debit.status, debit.decided_by) == (StatementLineStatus.DEBIT, None)
+
+    request = payment_request_issue(
+        pledge=PledgeFactory.create(amount_cents=10_000, payment_method="bank_transfer")
+    )
+    paid = {"amount": "100", "received_on": "2026-03-01"}
+    first = administrator.post(f"{URL}requests/{request.pk}/paid/", paid, follow=True)
+    assert _messages(first) == ["The transfer is booked."]
+    again = administrator.post(f"{URL}requests/{request.pk}/paid/", paid, follow=True)
+    assert _messages(again) == ["This payment request is not awaiting payment."]
+    assert Receipt.objects.filter(payment=request.payment).count() == 1
+
+    monkeypatch.setattr("funds.forms.MAX_STATEMENT_BYTES", 10)
+    large = _upload(administrator, SMALL.read_bytes())
+    assert large.status_code == 400
+    assert "The file is too large for a bank statement." in large.text

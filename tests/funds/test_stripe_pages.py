@@ -300,7 +300,7 @@ def test_an_administrator_refunds_part_of_a_payment(
     [
         ("abc", "Enter an amount in euros, such as 50 or 50,00."),
         ("-5", "The amount cannot be negative."),
-        ("0", "Enter an amount of at least 0,01 €."),
+        ("0", "Enter an amount of at least €0.01."),
         ("60", "Refunds cannot exceed the payment."),
         ("1" * 40, "Ensure this value has at most 30 characters (it has 40)."),
     ],

@@ -13,6 +13,7 @@ from governance.enums import BallotKind
 from governance.models import Ballot, Mandate, Seat
 from projects.enums import ProjectStatus
 from tests.factories import ProjectFactory, UserFactory
+from tests.mail import mail_tasks
 
 
 @pytest.fixture
@@ -59,7 +60,8 @@ def staff(db: None) -> User:
 
 @pytest.fixture
 def open_ballot(staff: User, django_capture_on_commit_callbacks: Any) -> Callable[..., Ballot]:
-    """Create and open a ballot now (its emails sent), closing in three days."""
+    """Create and open a ballot now (its emails sent by the mail tasks), closing
+    in three days."""
 
     def make(kind: str = BallotKind.MOTION, **kwargs: Any) -> Ballot:
         ballot = services.ballot_create(
@@ -69,7 +71,7 @@ def open_ballot(staff: User, django_capture_on_commit_callbacks: Any) -> Callabl
             actor=staff,
             **kwargs,
         )
-        with django_capture_on_commit_callbacks(execute=True):
+        with mail_tasks(), django_capture_on_commit_callbacks(execute=True):
             return services.ballot_open(ballot=ballot, actor=staff, at=timezone.now())
 
     return make

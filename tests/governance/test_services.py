@@ -24,6 +24,7 @@ from governance.models import Ballot, BallotEvent, CollegeWeight, Mandate, Proxy
 from governance.permissions import can_enter_portal, is_seat_holder
 from projects.enums import ProjectStatus
 from tests.factories import MaintainershipFactory, ProjectFactory, UserFactory
+from tests.mail import mail_tasks
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
@@ -191,7 +192,7 @@ def test_change_until_closing_last_counts_and_same_vote_twice_is_one(
     ballot = open_ballot()
     voter = board["commoners"][0]
     mail.outbox.clear()
-    with django_capture_on_commit_callbacks(execute=True):
+    with mail_tasks(), django_capture_on_commit_callbacks(execute=True):
         first = services.vote_cast(ballot=ballot, voter=voter, at=later(), choice="for")
     again = services.vote_cast(ballot=ballot, voter=voter, at=later(1), choice="for")
     assert (again.pk, again.receipt, again.version) == (first.pk, first.receipt, 1)
@@ -355,7 +356,7 @@ def test_release_is_for_administrators_after_closing(
     with pytest.raises(services.GovernanceError, match="cannot go from"):
         services.ballot_release(ballot=ballot, actor=staff, at=later())
     mail.outbox.clear()
-    with django_capture_on_commit_callbacks(execute=True):
+    with mail_tasks(), django_capture_on_commit_callbacks(execute=True):
         released = close_and_release(ballot, staff)
     again = services.ballot_release(ballot=released, actor=staff, at=later(100))
     assert again.released_at == released.released_at
@@ -371,7 +372,7 @@ def test_reminder_a_day_before_closing_once_and_due_ballots_close(
     ballot = open_ballot()
     mail.outbox.clear()
     assert services.ballot_reminders_send(now=ballot.closes_at - timedelta(days=2)) == 0
-    with django_capture_on_commit_callbacks(execute=True):
+    with mail_tasks(), django_capture_on_commit_callbacks(execute=True):
         assert services.ballot_reminders_send(now=ballot.closes_at - timedelta(hours=20)) == 1
     assert services.ballot_reminders_send(now=ballot.closes_at - timedelta(hours=10)) == 0
     assert len(mail.outbox) == 7

@@ -12,6 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from contributors.models import Commitment, Contributor, Pledge, User
+from demo import data as demo
 from funds.enums import PaymentRequestStatus, PaymentStatus
 from funds.models import Payment, PaymentRequest, Receipt
 from funds.selectors import books_check
@@ -19,7 +20,6 @@ from governance import tally
 from governance.enums import BallotKind, BallotStatus
 from governance.models import Ballot, Mandate, Vote
 from governance.selectors import pool_shares_in_force
-from librery import demo
 from projects.enums import PayoutAccountStatus, ProjectStatus
 from projects.models import Maintainership, PayoutAccount, Project
 

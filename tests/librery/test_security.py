@@ -5,7 +5,7 @@ import re
 import pytest
 from django.test import Client
 
-from librery import demo
+from demo import data as demo
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 

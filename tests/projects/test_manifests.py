@@ -19,6 +19,7 @@ from projects.enums import MaintainerRole, ProjectStatus
 from projects.fundingjson import ManifestError
 from projects.models import FundingEntity, Maintainership, Project, ProjectClaim
 from tests.factories import MaintainershipFactory, ProjectFactory
+from tests.mail import mail_tasks
 from tests.projects.conftest import (
     FUNDING_JSON_DIR,
     LocalServer,
@@ -150,7 +151,7 @@ def test_claim_with_the_token_in_the_manifest(
     data = json.loads(DDEV.read_bytes())
     data["librery"] = {"claim": token}
     local_server.serve("/funding.json", json.dumps(data).encode())
-    with django_capture_on_commit_callbacks(execute=True):
+    with mail_tasks(), django_capture_on_commit_callbacks(execute=True):
         done = outsider.post(f"/en/projects/{project.slug}/claim/")
     assert done.status_code == 302
     membership = Maintainership.objects.get(project=project, user=outsider_user)

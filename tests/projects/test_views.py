@@ -7,9 +7,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.test import Client
 
+from funds.charts import funds_chart
+from funds.selectors import MonthlyFunds
 from projects import services
 from projects.enums import ProjectStatus
-from projects.selectors import MonthlyFunds, funds_chart
 from tests.factories import MaintainershipFactory, ProjectFactory
 from tests.factories.contributors import EarmarkFactory
 from tests.factories.projects import PayoutAccountFactory, ProjectUsageFactory
@@ -73,8 +74,8 @@ def test_most_funded_lists_by_total_received_then_name(anonymous: Client) -> Non
         ("Gamma", 0),
     ]
     assert "Received (EUR)" in response.text
-    assert '<td class="align-right">1,000.00</td>' in response.text
-    assert "1\xa0000,00" in anonymous.get("/projects/", {"sort": "funded"}).text
+    assert '<td class="align-right">€1,000.00</td>' in response.text
+    assert "1\u202f000,00\xa0€" in anonymous.get("/projects/", {"sort": "funded"}).text
     by_name = anonymous.get("/en/projects/", {"sort": "name"})
     assert "Received (EUR)" not in by_name.text
     api = anonymous.get("/api/v1/projects/", {"sort": "funded"}).json()
@@ -290,14 +291,14 @@ def test_funds_chart_and_table_read_the_ledger_selector_when_it_exists(
     response = anonymous.get(f"/en/projects/{project.slug}/")
     assert "No funds received yet." not in response.text
     # The largest month fills the plot (160 units); 5 cents still shows, one unit high.
-    assert 'x="14" y="24" width="28" height="160"><title>September 2026: 1,234.56 €' in (
+    assert 'x="14" y="24" width="28" height="160"><title>September 2026: €1,234.56' in (
         response.text
     )
-    assert 'x="54" y="183" width="28" height="1"><title>October 2026: 0.05 €' in response.text
+    assert 'x="54" y="183" width="28" height="1"><title>October 2026: €0.05' in response.text
     assert "1,234.56" in response.text
     assert "0.05" in response.text
     french = anonymous.get(f"/projects/{project.slug}/")
-    assert "1\xa0234,56" in french.text
+    assert "1\u202f234,56\xa0€" in french.text
 
 
 def test_public_contributors_are_named_paid_earmarkers_only(anonymous: Client) -> None:
@@ -338,26 +339,26 @@ def test_project_page_shows_real_journals_per_paris_month(anonymous: Client) -> 
         MonthlyFunds(date(2026, 4, 1), 3_500),
     ]
     text = response.text
-    assert "Received in total: 1,235.00 €" in text
+    assert "Received in total: €1,235.00" in text
     assert text.count('class="received-chart__bar"') == 4
     assert 'role="img" aria-labelledby="funds-chart-title funds-chart-desc"' in text
     assert (
-        "From January 2026 to April 2026; the largest month is January 2026, with 1,200.00 €."
+        "From January 2026 to April 2026; the largest month is January 2026, with €1,200.00."
         in text
     )
-    assert '<td>February 2026</td><td class="align-right">0.00</td>' in text
-    assert '<td>April 2026</td><td class="align-right">35.00</td>' in text
-    assert '<th scope="row">Total</th><td class="align-right">1,235.00</td>' in text
+    assert '<td>February 2026</td><td class="align-right">€0.00</td>' in text
+    assert '<td>April 2026</td><td class="align-right">€35.00</td>' in text
+    assert '<th scope="row">Total</th><td class="align-right">€1,235.00</td>' in text
     assert "style=" not in text.split('id="funds-title"')[1].split("</section>")[0]
     french = anonymous.get(f"/projects/{project.slug}/").text
-    assert '<td>janvier 2026</td><td class="align-right">1\xa0200,00</td>' in french
+    assert '<td>janvier 2026</td><td class="align-right">1\u202f200,00\xa0€</td>' in french
 
 
 def test_a_single_month_is_described_on_its_own(anonymous: Client) -> None:
     project = ProjectFactory.create()
     allocate("run-1", _paris(2026, 6, 15), (project, 2_500))
     text = anonymous.get(f"/en/projects/{project.slug}/").text
-    assert "One month, June 2026: 25.00 €. The table below gives the same figure." in text
+    assert "One month, June 2026: €25.00. The table below gives the same figure." in text
     assert "No funds received yet." not in text
 
 

@@ -244,7 +244,7 @@ def _pledge(
     existing = Pledge.objects.filter(idempotency_token=token).first()
     if existing is not None:
         return existing, False
-    pledge = contributor_services.pledge_submit(
+    pledge = fund_services.pledge_submit(
         user=user,
         organisation=organisation,
         visibility=Visibility.NAMED,

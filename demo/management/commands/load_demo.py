@@ -5,7 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from librery import demo
+from demo import data as demo
 
 
 class Command(BaseCommand):

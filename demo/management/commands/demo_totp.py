@@ -7,7 +7,7 @@ from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from librery import demo
+from demo import data as demo
 
 
 class Command(BaseCommand):
