@@ -116,7 +116,7 @@ def parse_statement(content: bytes) -> list[Statement]:
 
 
 def _text(element: Element | None, path: str, ns: dict[str, str]) -> str:
-    if element is None:
+    if element is None:  # pragma: no cover -- every caller passes an element
         return ""
     found = element.find(path, ns)
     return (found.text or "").strip() if found is not None else ""

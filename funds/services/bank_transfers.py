@@ -206,7 +206,8 @@ def bank_statement_import(
     return StatementImport(statements=statements, created=created_any)
 
 
-def _line_refused(line: BankStatementLine, _to_status: str) -> str:
+# Unreachable: every caller checks the locked line's status before the transition.
+def _line_refused(line: BankStatementLine, _to_status: str) -> str:  # pragma: no cover
     if line.status in {StatementLineStatus.BOOKED, StatementLineStatus.IGNORED}:
         return _("This line was already decided.")
     return _("Only incoming transfers can be booked.")
@@ -244,7 +245,7 @@ def _line_receive(*, line: BankStatementLine, actor: Any) -> Payment:
     """The succeeded payment of a credit line (locked by the caller): its payment
     request's own, or an extra one when that one is already booked; an awaiting
     request becomes paid."""
-    if line.payment_request_id is None:
+    if line.payment_request_id is None:  # pragma: no cover -- both callers set it first
         raise StatementError(_("Choose the payment request this transfer pays."))
     request = PaymentRequest.objects.select_for_update(of=("self",)).get(pk=line.payment_request_id)
     payment = Payment.objects.get(pk=request.payment_id)

@@ -92,7 +92,7 @@ def journal_post(
                     return journal
             except IntegrityError:
                 existing = Journal.objects.filter(source=source, external_id=external_id).first()
-                if existing is None:
+                if existing is None:  # pragma: no cover -- no other constraint can fail here
                     raise
         if not _same_legs(existing, legs):
             raise LedgerError(

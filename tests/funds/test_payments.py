@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
+from django.db import IntegrityError
 
 from contributors.enums import PledgeFrequency, PledgeStatus
 from funds.enums import (
@@ -237,3 +238,21 @@ def test_a_payment_keeps_its_first_payment_intent() -> None:
     assert str(caught.value) == f"Payment #{payment.pk} already has another PaymentIntent."
     payment.refresh_from_db()
     assert payment.stripe_payment_intent_id == "pi_first"
+
+
+def test_a_second_attempt_numbered_like_the_first_is_refused_by_the_database() -> None:
+    pledge = PledgeFactory.create(frequency=PledgeFrequency.MONTHLY)
+
+    def attempt(key: str) -> Payment:
+        return payment_create(
+            pledge=pledge,
+            method=PaymentMethod.CARD,
+            amount_cents=5000,
+            idempotency_key=key,
+            period_date=date(2026, 3, 1),
+        )
+
+    attempt("month-a")
+    with pytest.raises(IntegrityError):
+        attempt("month-b")
+    assert list(Payment.objects.values_list("idempotency_key", flat=True)) == ["month-a"]

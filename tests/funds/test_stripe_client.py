@@ -1,0 +1,228 @@
+"""The Stripe gateway against localstripe: every call Stripe refuses comes back
+as `GatewayError` with Stripe's message, never as a Stripe exception."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from funds.stripe.client import (
+    DisputeState,
+    GatewayCardError,
+    GatewayError,
+    SignatureError,
+    StripeGateway,
+    gateway,
+)
+from tests.funds.conftest import STRIPE_WEBHOOK_SECRET
+from tests.funds.test_stripe_webhooks import sign
+
+pytestmark = [pytest.mark.integration]
+
+
+def test_without_a_secret_key_there_is_no_gateway(settings: Any) -> None:
+    settings.USE_STRIPE = False
+    with pytest.raises(GatewayError) as caught:
+        gateway()
+    assert str(caught.value) == "Stripe is not configured (STRIPE_SECRET_KEY is not set)."
+
+
+CALLS: dict[str, Callable[[StripeGateway], object]] = {
+    "setup_intent_retrieve": lambda stripe: stripe.setup_intent_retrieve("seti_missing"),
+    "payment_intent_create": lambda stripe: stripe.payment_intent_create(
+        amount_cents=1000,
+        currency="EUR",
+        customer="cus_missing",
+        payment_method="pm_missing",
+        method_type="card",
+        off_session=True,
+        metadata={},
+        idempotency_key="k-intent",
+    ),
+    "payment_intent_retrieve": lambda stripe: stripe.payment_intent_retrieve("pi_missing"),
+    "balance_transaction_fee_cents": lambda stripe: stripe.balance_transaction_fee_cents(
+        "txn_missing"
+    ),
+    "refund_create": lambda stripe: stripe.refund_create(
+        payment_intent_id="pi_missing", amount_cents=500, currency="EUR", idempotency_key="k-r"
+    ),
+    "refund_list": lambda stripe: stripe.refund_list(payment_intent_id="pi_missing"),
+    "dispute_retrieve": lambda stripe: stripe.dispute_retrieve("dp_missing"),
+    "charge_payment_intent_id": lambda stripe: stripe.charge_payment_intent_id("ch_missing"),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("call", sorted(CALLS))
+def test_a_call_stripe_refuses_raises_gateway_error(localstripe: str, call: str) -> None:
+    with pytest.raises(GatewayError) as caught:
+        CALLS[call](gateway())
+    # localstripe answers 404 for an unknown object, and has no disputes at all.
+    expected = (
+        "Invalid response body from API: 404: Not Found (HTTP response code was 404)"
+        if call == "dispute_retrieve"
+        else "Not Found"
+    )
+    assert str(caught.value) == expected
+
+
+def _unreachable(webhook_secret: str = STRIPE_WEBHOOK_SECRET) -> StripeGateway:
+    return StripeGateway(
+        secret_key="sk_test_unreachable",
+        api_base="http://127.0.0.1:9",
+        webhook_secret=webhook_secret,
+    )
+
+
+UNREACHABLE_CALLS: dict[str, Callable[[StripeGateway], object]] = {
+    "customer_create": lambda stripe: stripe.customer_create(
+        email="a@example.org", name="A", idempotency_key="k-customer"
+    ),
+    "setup_intent_create": lambda stripe: stripe.setup_intent_create(
+        customer="cus_1", method_type="card", metadata={}, idempotency_key="k-setup"
+    ),
+    "payment_intent_list": lambda stripe: stripe.payment_intent_list(created_gte=0),
+    "event_list": lambda stripe: stripe.event_list(created_gte=0),
+}
+
+
+@pytest.mark.parametrize("call", sorted(UNREACHABLE_CALLS))
+def test_stripe_out_of_reach_raises_gateway_error(call: str) -> None:
+    with pytest.raises(GatewayError) as caught:
+        UNREACHABLE_CALLS[call](_unreachable())
+    assert str(caught.value).startswith("Unexpected error communicating with Stripe.")
+
+
+def test_a_webhook_is_refused_without_a_secret_or_an_event() -> None:
+    with pytest.raises(SignatureError) as no_secret:
+        _unreachable(webhook_secret="").event_verify(payload=b"{}", signature_header="t=1,v1=x")
+    not_event = b'{"id": "evt_1", "object": "event"}'
+    with pytest.raises(SignatureError) as not_an_event:
+        _unreachable().event_verify(payload=not_event, signature_header=sign(not_event))
+    assert (str(no_secret.value), str(not_an_event.value)) == (
+        "No webhook secret is configured.",
+        "Not a Stripe event.",
+    )
+
+
+# --- Answers localstripe never gives, from a canned Stripe on loopback --------------
+
+NOW = 1_700_000_000
+CANNED: dict[tuple[str, str], tuple[int, dict[str, Any]]] = {
+    ("POST", "/v1/payment_intents"): (
+        402,
+        {
+            "error": {
+                "type": "card_error",
+                "code": "card_declined",
+                "message": "Your card was declined.",
+                "payment_intent": {"id": "pi_declined", "object": "payment_intent"},
+            }
+        },
+    ),
+    ("GET", "/v1/disputes/dp_1"): (
+        200,
+        {
+            "id": "dp_1",
+            "object": "dispute",
+            "status": "lost",
+            "amount": 5000,
+            "currency": "eur",
+            "payment_intent": "pi_1",
+            "balance_transactions": [{"fee": 1500}, {"fee": 0}],
+        },
+    ),
+}
+
+
+def _intent(intent_id: str, created: int) -> dict[str, Any]:
+    return {
+        "id": intent_id,
+        "object": "payment_intent",
+        "status": "succeeded",
+        "amount": 5000,
+        "currency": "eur",
+        "created": created,
+    }
+
+
+class _CannedStripe(BaseHTTPRequestHandler):
+    def _answer(self, method: str) -> None:
+        url = urlsplit(self.path)
+        if (method, url.path) == ("GET", "/v1/payment_intents"):
+            after = parse_qs(url.query).get("starting_after")
+            page = [_intent("pi_old", NOW - 10)] if after else [_intent("pi_new", NOW + 10)]
+            status, body = 200, {"object": "list", "data": page, "has_more": True, "url": url.path}
+        else:
+            status, body = CANNED[(method, url.path)]
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        payload = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def do_GET(self) -> None:
+        self._answer("GET")
+
+    def do_POST(self) -> None:
+        self._answer("POST")
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 -- http.server's name
+        """Quiet."""
+
+
+@pytest.fixture(scope="module")
+def canned_stripe() -> Iterator[StripeGateway]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _CannedStripe)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield StripeGateway(
+            secret_key="sk_test_canned",
+            api_base=f"http://127.0.0.1:{server.server_port}",
+            webhook_secret=STRIPE_WEBHOOK_SECRET,
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_declined_charge_names_the_intent_stripe_made(canned_stripe: StripeGateway) -> None:
+    with pytest.raises(GatewayCardError) as caught:
+        canned_stripe.payment_intent_create(
+            amount_cents=5000,
+            currency="EUR",
+            customer="cus_1",
+            payment_method="pm_1",
+            method_type="card",
+            off_session=True,
+            metadata={},
+            idempotency_key="k-declined",
+        )
+    assert (caught.value.code, caught.value.message, caught.value.payment_intent_id) == (
+        "card_declined",
+        "Your card was declined.",
+        "pi_declined",
+    )
+
+
+def test_a_dispute_is_read_with_its_fees(canned_stripe: StripeGateway) -> None:
+    assert canned_stripe.dispute_retrieve("dp_1") == DisputeState(
+        id="dp_1", status="lost", amount_cents=5000, payment_intent_id="pi_1", fee_cents=1500
+    )
+
+
+def test_intents_are_listed_page_by_page_until_none_is_recent(
+    canned_stripe: StripeGateway,
+) -> None:
+    assert [intent.id for intent in canned_stripe.payment_intent_list(created_gte=NOW)] == [
+        "pi_new"
+    ]
