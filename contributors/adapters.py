@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.sites.shortcuts import get_current_site
 from django.forms import BaseForm
 from django.http import HttpRequest
 from django.utils import translation
 
 from contributors.models import User
+from librery.mail import message_enqueue
 
 
 class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc] # allauth is untyped
@@ -26,3 +31,26 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc] # allauth is 
             user.language = language
         saved: AbstractBaseUser = super().save_user(request, user, form, commit=commit)
         return saved
+
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        """Account emails (address confirmation, password reset, security notices)
+        go through the platform's one mail task after commit, like every other
+        mail: rendered here, in the language of the request that asked for them."""
+        request = allauth_context.request
+        message = self.render_mail(
+            template_prefix,
+            email,
+            {"request": request, "email": email, "current_site": get_current_site(request)}
+            | context,
+        )
+        html = next(
+            (
+                str(content)
+                for content, kind in getattr(message, "alternatives", [])
+                if kind == "text/html"
+            ),
+            "",
+        )
+        message_enqueue(
+            subject=str(message.subject), body=str(message.body), to=email, html_body=html
+        )

@@ -83,6 +83,6 @@ def env_url(name: str, *, schemes: set[str], default: str | None = None) -> str 
         raise ConfigurationError(
             f"{name} must be a URL with one of the schemes {allowed}, not {parts.scheme!r}."
         )
-    if parts.scheme not in {"sqlite", "consolemail", "locmemmail"} and not parts.hostname:
+    if parts.scheme not in {"sqlite", "console"} and not parts.hostname:
         raise ConfigurationError(f"{name} must name a host: {value!r}.")
     return value

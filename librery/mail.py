@@ -24,7 +24,7 @@ from typing import Any, TypeAlias
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
+from django.core.mail import EmailMultiAlternatives, send_mail
 from django.db import transaction
 from django.template import Context, Engine
 from django.urls import reverse
@@ -121,6 +121,24 @@ def mail_enqueue(
     return len(unique)
 
 
+def message_enqueue(
+    *, subject: str, body: str, to: str, html_body: str = "", using: str | None = None
+) -> None:
+    """Send a message already rendered (django-allauth's account emails, rendered
+    in the language of the request that asks for them: the reader's own) through
+    the same task, once the current transaction commits."""
+    if "@" not in to:
+        raise MailError(f"{to!r} is not an email address.")
+    kwargs: dict[str, Any] = {
+        "template": "",
+        "recipient": to,
+        "context": {},
+        "links": {},
+        "rendered": {"subject": subject, "body": body, "html": html_body},
+    }
+    transaction.on_commit(_sender(kwargs), using=using, robust=True)
+
+
 # --- In the task ------------------------------------------------------------
 
 
@@ -182,10 +200,18 @@ def mail_send(
     recipient: int | str,
     context: Mapping[str, Any],
     links: Mapping[str, Sequence[Any]],
+    rendered: Mapping[str, str] | None = None,
 ) -> int:
     """Render `template` for `recipient` in their language and send it: 1 when
     sent, 0 when the recipient has no address (or no active account any more).
-    SMTP and network errors propagate, for the task to retry."""
+    A message `rendered` already is sent as it is. SMTP and network errors
+    propagate, for the task to retry."""
+    if rendered is not None:
+        to = [str(recipient)]
+        message = EmailMultiAlternatives(rendered["subject"], rendered["body"], None, to)
+        if rendered.get("html"):
+            message.attach_alternative(rendered["html"], "text/html")
+        return message.send()
     address, language = _address_and_language(recipient)
     if not address:
         return 0

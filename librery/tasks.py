@@ -48,11 +48,14 @@ def send_mail_task(
     recipient: int | str,
     context: dict[str, Any],
     links: dict[str, list[Any]],
+    rendered: dict[str, str] | None = None,
     **kwargs: Any,
 ) -> int:
     """One mail to one recipient (so a retry resends only theirs), rendered here
     in their language; enqueued by `librery.mail.mail_enqueue` after the commit."""
-    sent = mail.mail_send(template=template, recipient=recipient, context=context, links=links)
+    sent = mail.mail_send(
+        template=template, recipient=recipient, context=context, links=links, rendered=rendered
+    )
     logger.info(
         "librery.mail.sent",
         extra={

@@ -40,7 +40,7 @@ def ledger_account(*, kind: AccountKind | str, project: Project | None = None) -
     try:
         with transaction.atomic():
             return Account.objects.create(**lookup)
-    except IntegrityError:
+    except IntegrityError:  # pragma: postgresql only -- a race
         return Account.objects.get(**lookup)
 
 
@@ -90,7 +90,7 @@ def journal_post(
                         for account, cents in legs
                     )
                     return journal
-            except IntegrityError:
+            except IntegrityError:  # pragma: postgresql only -- a race
                 existing = Journal.objects.filter(source=source, external_id=external_id).first()
                 if existing is None:  # pragma: no cover -- no other constraint can fail here
                     raise

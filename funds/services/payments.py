@@ -76,7 +76,7 @@ def payment_create(
                     attempt=attempt,
                     stripe_payment_intent_id=stripe_payment_intent_id,
                 )
-        except IntegrityError:
+        except IntegrityError:  # pragma: postgresql only -- a race
             existing = Payment.objects.filter(idempotency_key=idempotency_key).first()
             if existing is None:
                 raise

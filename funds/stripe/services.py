@@ -388,7 +388,7 @@ def _charge_month(*, pledge_id: int, today: date) -> Payment | None:
             or pledge.status != PledgeStatus.ACTIVE
             or not pledge.stripe_payment_method_id
         ):
-            return None
+            return None  # pragma: postgresql only -- charged meanwhile by another worker
         period = due.replace(day=1)
         payment = payment_create(
             pledge=pledge,
@@ -451,7 +451,8 @@ def pledges_charge_due(*, today: date) -> ChargeRun:
     charged = 0
     for pledge_id in due_ids:
         try:
-            if _charge_month(pledge_id=pledge_id, today=today) is not None:
+            charge = _charge_month(pledge_id=pledge_id, today=today)
+            if charge is not None:  # pragma: postgresql only branch -- None: charged meanwhile
                 charged += 1
         except GatewayError:
             # Claimed but unanswered: reconciliation charges it again, same key.

