@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -8,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -331,9 +333,11 @@ def meeting(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _percent(fraction: str) -> str:
+    """An exact fraction as a percentage with two decimals, floored, in the
+    reader's number format ("10.20" in English, "10,20" in French)."""
     numerator, _sep, denominator = fraction.partition("/")
     hundredths = int(numerator) * 10000 // int(denominator or "1")
-    return f"{hundredths // 100}.{hundredths % 100:02d}"
+    return number_format(Decimal(hundredths).scaleb(-2), decimal_pos=2)
 
 
 @require_GET

@@ -87,9 +87,14 @@ def test_round_with_euro_preview_receipt_and_public_result(
     page.get_by_role("link", name=str(released.decision_number)).click()
     rows = page.locator("#pool-shares tbody tr")
     assert rows.all_inner_texts() == [
-        "Alpha Commons\t51/200\t25.50 %\t255000",
-        "Beta Commons\t153/1000\t15.30 %\t153000",
-        "Gamma Commons\t51/500\t10.20 %\t102000",
+        "Alpha Commons\t51/200\t25.50 %\t€2,550.00",
+        "Beta Commons\t153/1000\t15.30 %\t€1,530.00",
+        "Gamma Commons\t51/500\t10.20 %\t€1,020.00",
     ]
+    # The same figures in French numbers on the French page.
+    page.goto(page.url.replace("/en/", "/", 1))
+    assert page.locator("#pool-shares tbody tr").first.inner_text() == (
+        "Alpha Commons\t51/200\t25,50 %\t2\u202f550,00\u00a0€"
+    )
     assert page.locator("#bundle-hash").inner_text() == released.bundle_hash
     page.screenshot(path=str(screenshot_dir / "governance-decision.png"))
