@@ -103,15 +103,15 @@ def test_each_reads_the_same_mail_in_their_own_language(
     by_address = {m.to[0]: m for m in mail.outbox}
     assert by_address[french.email].subject == "Scrutin ouvert : Adopt the charter"
     assert by_address[french.email].body == (
-        "Un scrutin est ouvert jusqu\u2019au 5 mars 2026 14:00. Votez ici : "
-        "https://fund.example.org/governance/portal/ballots/12/\n"
+        "Un scrutin est ouvert jusqu\u2019au 5 mars 2026 14:00 (heure de Paris).\n"
+        "Votez ici : https://fund.example.org/governance/portal/ballots/12/\n"
         "\n"
         "The Librery — https://fund.example.org\n"
     )
     assert by_address[english.email].subject == "Ballot open: Adopt the charter"
     assert by_address[english.email].body == (
-        "A ballot is open until March 5, 2026, 2 p.m.. Vote here: "
-        "https://fund.example.org/en/governance/portal/ballots/12/\n"
+        "A ballot is open until March 5, 2026, 2 p.m. (Paris time).\n"
+        "Vote here: https://fund.example.org/en/governance/portal/ballots/12/\n"
         "\n"
         "The Librery — https://fund.example.org\n"
     )
@@ -264,6 +264,19 @@ def test_a_vote_is_saved_and_answered_while_the_mail_server_is_down(
     assert DownBackend.attempts == 1
 
 
+def _change_iban(maintainer: Client, slug: str) -> Any:
+    return maintainer.post(
+        f"/en/projects/{slug}/payout-account/",
+        {
+            "holder_name": "Association Bob",
+            "iban": "FR76 3000 6000 0112 3456 7890 189",
+            "bic": "AGRIFRPP",
+            "address": "1 rue de la Paix, 75002 Paris",
+            "password": TEST_PASSWORD,
+        },
+    )
+
+
 @pytest.mark.django_db(transaction=True)
 def test_an_iban_change_is_saved_and_answered_while_the_mail_server_is_down(
     maintainer: Client, maintainer_user: User, settings: SettingsWrapper
@@ -272,16 +285,7 @@ def test_an_iban_change_is_saved_and_answered_while_the_mail_server_is_down(
     DownBackend.attempts = 0
     project = Maintainership.objects.get(user=maintainer_user).project
     with mail_tasks(run=False) as queued:
-        response = maintainer.post(
-            f"/en/projects/{project.slug}/payout-account/",
-            {
-                "holder_name": "Association Bob",
-                "iban": "FR76 3000 6000 0112 3456 7890 189",
-                "bic": "AGRIFRPP",
-                "address": "1 rue de la Paix, 75002 Paris",
-                "password": TEST_PASSWORD,
-            },
-        )
+        response = _change_iban(maintainer, project.slug)
     assert response.status_code == 302
     assert PayoutAccount.objects.get(project=project).iban == "FR7630006000011234567890189"
     assert [(k["template"], k["recipient"]) for k in queued] == [
@@ -303,16 +307,7 @@ def test_a_broker_that_is_down_does_not_fail_the_saved_change(
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
     with mock.patch.object(send_mail_task, "apply_async", broker_down):
-        response = maintainer.post(
-            f"/en/projects/{project.slug}/payout-account/",
-            {
-                "holder_name": "Association Bob",
-                "iban": "FR76 3000 6000 0112 3456 7890 189",
-                "bic": "AGRIFRPP",
-                "address": "1 rue de la Paix, 75002 Paris",
-                "password": TEST_PASSWORD,
-            },
-        )
+        response = _change_iban(maintainer, project.slug)
     assert response.status_code == 302
     assert PayoutAccount.objects.get(project=project).iban == "FR7630006000011234567890189"
 

@@ -4,21 +4,16 @@ console backend: the message shows in the worker's output)."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from librery.tasks import send_mail_task
 from tests import services
 from tests.factories import UserFactory
-from tests.librery.test_celery_worker import _database_url_of_the_test_database
+from tests.workers import celery_worker
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,38 +29,10 @@ def test_a_real_worker_sends_the_mail_in_the_reader_s_language(tmp_path: Path) -
     queue = f"test-{uuid.uuid4().hex[:8]}"
     output = tmp_path / "worker.log"
     env = {
-        **{name: value for name, value in os.environ.items() if name != "EMAIL_URL"},
-        # No EMAIL_URL: the console backend prints each message.
-        "DJANGO_SETTINGS_MODULE": "librery.settings.base",
-        "DATABASE_URL": _database_url_of_the_test_database(),
-        "REDIS_URL": settings.REDIS_URL or "",
+        "EMAIL_URL": "console://",  # the console backend prints each message
         "SITE_URL": "https://fund.example.org",
     }
-    with output.open("w") as log:
-        worker = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "librery",
-                "worker",
-                "--pool",
-                "solo",
-                "--queues",
-                queue,
-                "--loglevel",
-                "WARNING",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
+    with output.open("w") as log, celery_worker(queue=queue, output=log, env=env) as worker:
         send_mail_task.apply_async(
             kwargs={
                 "template": "governance/email/ballot_opened",
@@ -85,11 +52,5 @@ def test_a_real_worker_sends_the_mail_in_the_reader_s_language(tmp_path: Path) -
         assert worker.poll() is None, text
         assert "Subject: Ballot open: Adopt the charter" in text, text
         assert f"To: {reader.email}" in text
-        assert f"A ballot is open until March 5, 2026, 2 p.m.. Vote here: {expected}" in text
-    finally:
-        worker.send_signal(signal.SIGTERM)
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
+        assert "A ballot is open until March 5, 2026, 2 p.m. (Paris time)." in text
+        assert f"Vote here: {expected}" in text
