@@ -1,20 +1,28 @@
-"""django-allauth's account adapter: a new user keeps the language they signed up in."""
+"""django-allauth's account adapter: a new user keeps the language they signed up in
+and the public name they chose."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
+from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.sites.shortcuts import get_current_site
 from django.forms import BaseForm
 from django.http import HttpRequest
 from django.utils import translation
 
 from contributors.models import User
 from librery.mail import message_enqueue
+
+
+def _site() -> SimpleNamespace:
+    """The site as account emails name it: the platform's name and address from
+    settings, never the host a request came in on."""
+    return SimpleNamespace(name=settings.SITE_NAME, domain=urlsplit(settings.SITE_URL).netloc)
 
 
 class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc] # allauth is untyped
@@ -25,10 +33,13 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc] # allauth is 
         form: BaseForm,
         commit: bool = True,
     ) -> AbstractBaseUser:
-        """The emails sent to this person are in the language of the sign-up page."""
+        """The emails sent to this person are in the language of the sign-up page;
+        the name they chose is the one shown publicly (`SignupForm`)."""
         language = translation.get_language()
         if isinstance(user, User) and language in dict(settings.LANGUAGES):
             user.language = language
+        if isinstance(user, User):
+            user.display_name = str(getattr(form, "cleaned_data", {}).get("display_name", ""))
         saved: AbstractBaseUser = super().save_user(request, user, form, commit=commit)
         return saved
 
@@ -40,8 +51,7 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc] # allauth is 
         message = self.render_mail(
             template_prefix,
             email,
-            {"request": request, "email": email, "current_site": get_current_site(request)}
-            | context,
+            {"request": request, "email": email, "current_site": _site()} | context,
         )
         html = next(
             (

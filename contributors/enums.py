@@ -40,6 +40,24 @@ class MembershipRole(models.TextChoices):
     MEMBER = "member", _("Member")
 
 
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    ACCEPTED = "accepted", _("Accepted")
+    REVOKED = "revoked", _("Revoked")
+    EXPIRED = "expired", _("Expired")
+
+
+INVITATION_STATUSES = tuple(InvitationStatus.values)
+INVITATION_TRANSITIONS: dict[str, frozenset[str]] = {
+    InvitationStatus.PENDING: frozenset(
+        {InvitationStatus.ACCEPTED, InvitationStatus.REVOKED, InvitationStatus.EXPIRED}
+    ),
+    InvitationStatus.ACCEPTED: frozenset(),
+    InvitationStatus.REVOKED: frozenset(),
+    InvitationStatus.EXPIRED: frozenset(),
+}
+
+
 class PledgeFrequency(models.TextChoices):
     ONE_TIME = "one_time", _("One-time")
     MONTHLY = "monthly", _("Monthly")

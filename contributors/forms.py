@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
 from django import forms
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from contributors.countries import normalise_country, validate_country
 from contributors.enums import (
     MembershipRole,
     OrganisationKind,
@@ -16,18 +19,55 @@ from contributors.enums import (
     PledgeFrequency,
     Visibility,
 )
-from contributors.models import Contributor, User
+from contributors.models import BILLING_ADDRESS_MAX_LENGTH, Contributor, User
 from contributors.selectors import organisations_of
 from contributors.services import (
+    MAX_EARMARKS,
     ContributionError,
     EarmarkInput,
 )
 from funds.money import MoneyError, parse_amount_cents, parse_percent_bp
 from funds.services.pledges import pledge_validate
+from librery.validators import refuse_invisible_controls
 from projects.models import Project
 
 EARMARK_ROWS = 5
 MYSELF = "me"
+# A posted earmark row: project_3, share_3.
+EARMARK_KEY = re.compile(r"(?:project|share)_(\w+)")
+ROW_NUMBER = re.compile(r"[1-9][0-9]{0,3}")
+
+
+class DisplayNameField(forms.CharField):
+    """The name shown publicly (never taken from the email address)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("label", _("Name shown publicly"))
+        kwargs.setdefault(
+            "help_text",
+            _("Your name or a pseudonym: it appears with the contributions you make by name."),
+        )
+        super().__init__(
+            max_length=150,
+            validators=[refuse_invisible_controls],
+            widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
+            **kwargs,
+        )
+
+
+class SignupForm(forms.Form):
+    """django-allauth's sign-up form (ACCOUNT_SIGNUP_FORM_CLASS) asks for the public
+    name too; the account adapter saves it with the user."""
+
+    field_order = ["email", "display_name", "password1", "password2"]
+    display_name = DisplayNameField()
+
+    def signup(self, request: HttpRequest, user: User) -> None:
+        """Nothing left to do: `AccountAdapter.save_user` saved the name."""
+
+
+class DisplayNameForm(forms.Form):
+    display_name = DisplayNameField()
 
 
 class AmountField(forms.Field):
@@ -57,11 +97,30 @@ class AmountField(forms.Field):
 
 
 class EarmarksMixin(forms.Form):
-    """Up to EARMARK_ROWS (project, share in percent) rows."""
+    """EARMARK_ROWS (project, share in percent) rows, more when more are posted or
+    the pledge has more, up to MAX_EARMARKS; a row beyond is refused, never dropped."""
+
+    earmark_row_count = EARMARK_ROWS
+    earmark_rows_refused = False
+
+    def _rows_wanted(self) -> int:
+        source = self.data if self.is_bound else self.initial
+        rows = EARMARK_ROWS
+        for key in source:
+            match = EARMARK_KEY.fullmatch(str(key))
+            if match is None or not str(source.get(key) or "").strip():
+                continue
+            number = match.group(1)
+            if not ROW_NUMBER.fullmatch(number) or int(number) > MAX_EARMARKS:
+                self.earmark_rows_refused = True
+            else:
+                rows = max(rows, int(number))
+        return rows
 
     def add_earmark_fields(self) -> None:
         projects = Project.objects.fundable().order_by("name")
-        for row in range(1, EARMARK_ROWS + 1):
+        self.earmark_row_count = self._rows_wanted()
+        for row in range(1, self.earmark_row_count + 1):
             self.fields[f"project_{row}"] = forms.ModelChoiceField(
                 queryset=projects,
                 required=False,
@@ -77,12 +136,19 @@ class EarmarksMixin(forms.Form):
 
     def earmark_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
         return [
-            (self[f"project_{row}"], self[f"share_{row}"]) for row in range(1, EARMARK_ROWS + 1)
+            (self[f"project_{row}"], self[f"share_{row}"])
+            for row in range(1, self.earmark_row_count + 1)
         ]
 
     def clean_earmarks(self, cleaned: dict[str, Any]) -> list[EarmarkInput]:
         earmarks: list[EarmarkInput] = []
-        for row in range(1, EARMARK_ROWS + 1):
+        if self.earmark_rows_refused:
+            self.add_error(
+                None,
+                _("Choose at most %(count)d projects, in rows numbered 1 to %(count)d.")
+                % {"count": MAX_EARMARKS},
+            )
+        for row in range(1, self.earmark_row_count + 1):
             project = cleaned.get(f"project_{row}")
             share = (cleaned.get(f"share_{row}") or "").strip()
             if project is None and not share:
@@ -171,13 +237,30 @@ class PledgeAmendForm(EarmarksMixin):
         return cleaned
 
 
+class CountryField(forms.CharField):
+    """An ISO 3166-1 alpha-2 code, in any case ("fr" is FR); "ZZ" is refused."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_length=2, validators=[validate_country], **kwargs)
+
+    def to_python(self, value: Any) -> str:
+        return normalise_country(super().to_python(value) or "")
+
+
 class OrganisationForm(forms.Form):
-    name = forms.CharField(label=_("Name shown"), max_length=200)
+    name = forms.CharField(
+        label=_("Name shown"), max_length=200, validators=[refuse_invisible_controls]
+    )
     organisation_kind = forms.ChoiceField(label=_("Kind"), choices=OrganisationKind.choices)
-    legal_name = forms.CharField(label=_("Legal name"), max_length=200)
-    country = forms.CharField(label=_("Country (two-letter code)"), max_length=2, initial="FR")
+    legal_name = forms.CharField(
+        label=_("Legal name"), max_length=200, validators=[refuse_invisible_controls]
+    )
+    country = CountryField(label=_("Country (two-letter code)"), initial="FR")
     billing_address = forms.CharField(
-        label=_("Billing address"), widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Billing address"),
+        max_length=BILLING_ADDRESS_MAX_LENGTH,
+        validators=[refuse_invisible_controls],
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     siren_siret = forms.CharField(
         label=_("SIREN or SIRET"),
@@ -196,7 +279,9 @@ class OrganisationForm(forms.Form):
 
 class CommitmentForm(forms.Form):
     organisation = forms.ChoiceField(label=_("Public body"))
-    project_name = forms.CharField(label=_("Digital project"), max_length=200)
+    project_name = forms.CharField(
+        label=_("Digital project"), max_length=200, validators=[refuse_invisible_controls]
+    )
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
     budget = AmountField(label=_("Budget (euros)"), max_length=30)
 
@@ -208,8 +293,8 @@ class CommitmentForm(forms.Form):
         ]
 
 
-class MemberForm(forms.Form):
-    email = forms.EmailField(label=_("Email address of the person"))
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("Email address of the person"), max_length=254)
     role = forms.ChoiceField(
         label=_("Role"), choices=MembershipRole.choices, initial=MembershipRole.MEMBER
     )

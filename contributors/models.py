@@ -6,13 +6,17 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from contributors.countries import validate_country
 from contributors.enums import (
+    INVITATION_STATUSES,
     ONLINE_PAYMENT_METHODS,
     PAYABLE_STATUSES,
     PLEDGE_TRANSITIONS,
     ContributorKind,
+    InvitationStatus,
     MembershipRole,
     OrganisationKind,
     PaymentMethod,
@@ -21,6 +25,9 @@ from contributors.enums import (
     PledgeStatus,
     Visibility,
 )
+from librery.validators import limit_text, refuse_invisible_controls
+
+BILLING_ADDRESS_MAX_LENGTH = 500
 
 
 class UserManager(DjangoUserManager["User"]):
@@ -56,7 +63,13 @@ class User(AbstractUser):
 
     username = None  # type: ignore[assignment]
     email = models.EmailField(_("email address"), unique=True)
-    display_name = models.CharField(_("display name"), max_length=150, blank=True)
+    # The name shown publicly; empty: "Anonymous contributor". Never taken from the email.
+    display_name = models.CharField(
+        _("display name"),
+        max_length=150,
+        blank=True,
+        validators=[refuse_invisible_controls],
+    )
     # The language of the emails sent to this person: the one they signed up
     # in, then the one they last read the site in; empty: the site's default.
     language = models.CharField(
@@ -82,7 +95,10 @@ class Contributor(models.Model):
     adds the organisation's legal details and its members)."""
 
     kind = models.CharField(_("kind"), max_length=20, choices=ContributorKind.choices)
-    name = models.CharField(_("name"), max_length=200)
+    # A person's name follows their display name; empty: shown as anonymous.
+    name = models.CharField(
+        _("name"), max_length=200, blank=True, validators=[refuse_invisible_controls]
+    )
     visibility = models.CharField(
         _("public appearance"),
         max_length=20,
@@ -106,16 +122,30 @@ class Contributor(models.Model):
     organisation_kind = models.CharField(
         _("kind of organisation"), max_length=30, choices=OrganisationKind.choices, blank=True
     )
-    legal_name = models.CharField(_("legal name"), max_length=200, blank=True)
-    country = models.CharField(_("country"), max_length=2, blank=True, help_text=_("ISO code"))
-    billing_address = models.TextField(_("billing address"), blank=True)
+    legal_name = models.CharField(
+        _("legal name"), max_length=200, blank=True, validators=[refuse_invisible_controls]
+    )
+    country = models.CharField(
+        _("country"),
+        max_length=2,
+        blank=True,
+        help_text=_("ISO code"),
+        validators=[validate_country],
+    )
+    billing_address = models.TextField(
+        _("billing address"),
+        blank=True,
+        validators=[limit_text(BILLING_ADDRESS_MAX_LENGTH), refuse_invisible_controls],
+    )
     siren_siret = models.CharField(
         _("SIREN or SIRET"),
         max_length=14,
         blank=True,
         help_text=_("French organisations: validated by its checksum."),
     )
-    vat_number = models.CharField(_("VAT number"), max_length=20, blank=True)
+    vat_number = models.CharField(
+        _("VAT number"), max_length=20, blank=True, validators=[refuse_invisible_controls]
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -139,6 +169,11 @@ class Contributor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} (#{self.pk})"
+
+    @property
+    def public_name(self) -> str:
+        """The name to show: "Anonymous contributor" until a name is chosen."""
+        return self.name or gettext("Anonymous contributor")
 
 
 class Membership(models.Model):
@@ -168,6 +203,64 @@ class Membership(models.Model):
         return f"{self.user_id} {self.role} of {self.contributor_id} (#{self.pk})"
 
 
+class MembershipInvitation(models.Model):
+    """An owner invites an address to act for the organisation; the person joins
+    when they accept it, signed in with that address verified. Only the hash of
+    the token is stored; only the invitation's services change `status`."""
+
+    contributor = models.ForeignKey(
+        Contributor,
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="invitations",
+    )
+    email = models.EmailField(_("email address"), max_length=254)
+    role = models.CharField(_("role"), max_length=20, choices=MembershipRole.choices)
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        User, verbose_name=_("invited by"), on_delete=models.PROTECT, related_name="+"
+    )
+    accepted_by = models.ForeignKey(
+        User,
+        verbose_name=_("accepted by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=InvitationStatus.choices,
+        default=InvitationStatus.PENDING,
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("membership invitation")
+        verbose_name_plural = _("membership invitations")
+        ordering = ["contributor_id", "-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=INVITATION_STATUSES),
+                name="invitation_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=MembershipRole.values), name="invitation_role_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["contributor", "email"],
+                condition=models.Q(status="pending"),
+                name="invitation_one_pending_per_address",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"invitation #{self.pk} to {self.contributor_id} ({self.status})"
+
+
 class Commitment(models.Model):
     """A public body's digital project, of which it commits 2 % to the fund."""
 
@@ -177,7 +270,9 @@ class Commitment(models.Model):
         on_delete=models.PROTECT,
         related_name="commitments",
     )
-    project_name = models.CharField(_("digital project"), max_length=200)
+    project_name = models.CharField(
+        _("digital project"), max_length=200, validators=[refuse_invisible_controls]
+    )
     year = models.PositiveIntegerField(_("year"))
     budget_cents = models.BigIntegerField(_("budget (cents)"))
     commitment_cents = models.BigIntegerField(_("commitment (cents)"))

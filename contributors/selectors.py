@@ -55,13 +55,15 @@ def commitments_of(user: User) -> QuerySet[Commitment]:
 
 def project_public_contributors(*, project: Project) -> list[Contributor]:
     """Contributors who earmarked part of a paid pledge to the project and chose to
-    appear by name (anonymous and secret ones never appear here)."""
+    appear by name (anonymous and secret ones never appear here, nor people who
+    have not chosen a name yet)."""
     return list(
         Contributor.objects.filter(
             visibility=Visibility.NAMED,
             pledges__earmarks__project=project,
             pledges__status__in=PAID_PLEDGE_STATUSES,
         )
+        .exclude(name="")
         .distinct()
         .order_by("name", "id")
     )

@@ -8,6 +8,7 @@ app_name = "contributors"
 urlpatterns = [
     path("", views.contribute, name="contribute"),
     path("me/", views.my_account, name="my_account"),
+    path("me/name/", views.display_name, name="display_name"),
     path("pledge/", views.pledge_new, name="pledge_new"),
     path("mine/", views.my_contributions, name="my_contributions"),
     path("pledges/<int:pk>/", views.pledge_detail, name="pledge_detail"),
@@ -20,4 +21,10 @@ urlpatterns = [
         views.organisation_members,
         name="organisation_members",
     ),
+    path(
+        "organisations/<int:pk>/invitations/<int:invitation_pk>/revoke/",
+        views.invitation_revoke,
+        name="invitation_revoke",
+    ),
+    path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
 ]

@@ -4,6 +4,7 @@ from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -12,10 +13,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from contributors import services
-from contributors.enums import PUBLIC_BODY_KINDS
+from contributors.enums import PUBLIC_BODY_KINDS, InvitationStatus, MembershipRole
 from contributors.forms import (
     CommitmentForm,
-    MemberForm,
+    DisplayNameForm,
+    InvitationForm,
     OrganisationForm,
     PledgeAmendForm,
     PledgeForm,
@@ -25,7 +27,9 @@ from contributors.selectors import commitments_of, contributors_of, organisation
 from funds import services as fund_services
 from funds.money import bp_input, euros_input
 from funds.selectors import fund_settings_at, payment_requests_of, payments_of, receipts_of
+from funds.services import pledges as fund_pledges
 from governance.permissions import can_enter_portal
+from librery.ratelimits import rate_limited
 
 
 @require_GET
@@ -33,9 +37,9 @@ def contribute(request: HttpRequest) -> HttpResponse:
     return render(request, "contributors/contribute.html")
 
 
-@login_required
-@require_GET
-def my_account(request: HttpRequest) -> HttpResponse:
+def _my_account(
+    request: HttpRequest, name_form: DisplayNameForm, *, status: int = 200
+) -> HttpResponse:
     user = request.user
     return render(
         request,
@@ -45,8 +49,35 @@ def my_account(request: HttpRequest) -> HttpResponse:
             "mfa_enabled": is_mfa_enabled(user, types=["totp"]),
             "maintainerships": user.maintainerships.select_related("project"),  # type: ignore[union-attr]
             "can_enter_portal": can_enter_portal(user),
+            "name_form": name_form,
         },
+        status=status,
     )
+
+
+@login_required
+@require_GET
+def my_account(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    return _my_account(request, DisplayNameForm(initial={"display_name": user.display_name}))
+
+
+@login_required
+@require_POST
+def display_name(request: HttpRequest) -> HttpResponse:
+    """The name shown publicly; the person contributor's name follows it."""
+    form = DisplayNameForm(request.POST)
+    if form.is_valid():
+        try:
+            services.user_set_display_name(
+                user=_user(request), display_name=form.cleaned_data["display_name"]
+            )
+        except services.ContributionError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Your public name is saved."))
+            return redirect("contributors:my_account")
+    return _my_account(request, form, status=400)
 
 
 def _user(request: HttpRequest) -> User:
@@ -55,6 +86,7 @@ def _user(request: HttpRequest) -> User:
 
 
 @login_required
+@rate_limited("pledge")
 @require_http_methods(["GET", "POST"])
 def pledge_new(request: HttpRequest) -> HttpResponse:
     user = _user(request)
@@ -161,7 +193,7 @@ def pledge_detail(request: HttpRequest, pk: int) -> HttpResponse:
 PLEDGE_ACTIONS = {
     "pause": services.pledge_pause,
     "resume": services.pledge_resume,
-    "cancel": services.pledge_cancel,
+    "cancel": fund_pledges.pledge_cancel,
 }
 
 
@@ -250,34 +282,103 @@ def commitment_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@rate_limited("invitation")
 @require_http_methods(["GET", "POST"])
 def organisation_members(request: HttpRequest, pk: int) -> HttpResponse:
+    """The people acting for an organisation; its owners invite others by email.
+    The answer is the same whether the address has an account or not."""
     user = _user(request)
     organisation = get_object_or_404(organisations_of(user), pk=pk)
-    form = MemberForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        member = User.objects.filter(email__iexact=form.cleaned_data["email"]).first()
-        if member is None:
-            form.add_error("email", _("Nobody has an account with this address yet."))
-        else:
+    memberships = organisation.memberships.select_related("user").order_by("role", "id")
+    is_owner = any(m.user_id == user.pk and m.role == MembershipRole.OWNER for m in memberships)
+    form = InvitationForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if not is_owner:
+            raise PermissionDenied
+        if form.is_valid():
             try:
-                services.membership_add(
+                services.invitation_create(
                     contributor=organisation,
-                    user=member,
+                    email=form.cleaned_data["email"],
                     role=form.cleaned_data["role"],
                     actor=user,
+                    now=timezone.now(),
                 )
             except services.ContributionError as error:
                 form.add_error(None, str(error))
             else:
-                messages.success(request, _("The person can now act for the organisation."))
+                messages.success(
+                    request,
+                    _(
+                        "If this address can receive email, an invitation was sent to it: "
+                        "the person acts for the organisation once they accept it."
+                    ),
+                )
                 return redirect("contributors:organisation_members", pk=organisation.pk)
+        status = 400
+    invitations = (
+        organisation.invitations.filter(status=InvitationStatus.PENDING).order_by("-created_at")
+        if is_owner
+        else organisation.invitations.none()
+    )
     return render(
         request,
         "contributors/organisation_members.html",
         {
             "organisation": organisation,
-            "memberships": organisation.memberships.select_related("user").order_by("role", "id"),
+            "memberships": memberships,
+            "invitations": invitations,
+            "is_owner": is_owner,
             "form": form,
         },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def invitation_revoke(request: HttpRequest, pk: int, invitation_pk: int) -> HttpResponse:
+    user = _user(request)
+    organisation = get_object_or_404(organisations_of(user), pk=pk)
+    invitation = get_object_or_404(organisation.invitations, pk=invitation_pk)
+    try:
+        services.invitation_revoke(invitation=invitation, actor=user)
+    except services.ContributionError as error:
+        raise PermissionDenied(str(error)) from None
+    messages.success(request, _("The invitation is revoked."))
+    return redirect("contributors:organisation_members", pk=organisation.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """The invitee, signed in with the invited address verified, accepts."""
+    invitation = services.invitation_for_token(token)
+    if invitation is None:
+        raise Http404
+    error = ""
+    if request.method == "POST":
+        try:
+            membership = services.invitation_accept(
+                token=token, user=_user(request), now=timezone.now()
+            )
+        except services.ContributionError as refused:
+            error = str(refused)
+            invitation.refresh_from_db()
+        else:
+            messages.success(
+                request,
+                _("You now act for %(name)s.") % {"name": membership.contributor.name},
+            )
+            return redirect("contributors:my_contributions")
+    return render(
+        request,
+        "contributors/invitation_accept.html",
+        {
+            "invitation": invitation,
+            "error": error,
+            "pending": invitation.status == InvitationStatus.PENDING,
+        },
+        status=400 if error else 200,
     )

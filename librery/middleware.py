@@ -13,7 +13,14 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
-from django.urls import LocalePrefixPattern, Resolver404, URLResolver, get_resolver, reverse
+from django.urls import (
+    LocalePrefixPattern,
+    Resolver404,
+    URLResolver,
+    get_resolver,
+    resolve,
+    reverse,
+)
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -123,12 +130,17 @@ class StaffMFARequiredMiddleware:
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
-        self._allowed: frozenset[str] | None = None
 
-    def allowed_paths(self) -> frozenset[str]:
-        if self._allowed is None:
-            self._allowed = frozenset(reverse(name) for name in MFA_SETUP_URL_NAMES)
-        return self._allowed
+    @staticmethod
+    def is_allowed(request: HttpRequest) -> bool:
+        """Whether the request is for a page of MFA set-up (or leaving), whatever
+        the language of its URL: the path is resolved, never compared with paths
+        reversed in the language some earlier request happened to use."""
+        try:
+            match = resolve(request.path_info, getattr(request, "urlconf", None))
+        except Resolver404:
+            return False
+        return match.view_name in MFA_SETUP_URL_NAMES
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
@@ -137,7 +149,7 @@ class StaffMFARequiredMiddleware:
             and user.is_authenticated
             and user.is_staff
             and not request.path.startswith("/static/")
-            and request.path not in self.allowed_paths()
+            and not self.is_allowed(request)
         ):
             from allauth.mfa.utils import is_mfa_enabled  # noqa: PLC0415 -- needs apps ready
 

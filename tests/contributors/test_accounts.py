@@ -30,6 +30,7 @@ def test_sign_up_verify_email_then_log_in(
             "/en/accounts/signup/",
             {
                 "email": "newcomer@example.org",
+                "display_name": "Newcomer",
                 "password1": TEST_PASSWORD,
                 "password2": TEST_PASSWORD,
             },
@@ -42,6 +43,9 @@ def test_sign_up_verify_email_then_log_in(
     assert not user.emailaddress_set.get().verified  # type: ignore[attr-defined]
 
     assert len(mail.outbox) == 1
+    # The site's name from settings, never the host the request came in on.
+    assert "Hello from The Librery!" in str(mail.outbox[0].body)
+    assert "testserver" not in str(mail.outbox[0].subject) + str(mail.outbox[0].body).split("\n")[0]
     link = re.search(r"http://\S+/accounts/confirm-email/(\S+)/", str(mail.outbox[0].body))
     assert link is not None
     confirm = anonymous.post(f"/en/accounts/confirm-email/{link.group(1)}/")

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import re
 import uuid
+from typing import Any
 
 import pytest
+from django.core import mail
 from django.test import Client
 
 from contributors.enums import PledgeFrequency, PledgeStatus
@@ -13,6 +16,7 @@ from funds.services import payment_succeed
 from tests.factories import ProjectFactory
 from tests.factories.contributors import EarmarkFactory, PledgeFactory
 from tests.factories.funds import PaymentFactory
+from tests.mail import mail_tasks
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 PLEDGE_URL = "/en/contribute/pledge/"
@@ -327,8 +331,12 @@ def test_pages_render_in_french(contributor: Client) -> None:
     assert "/contribute/mine/" in contributor.get("/contribute/").content.decode()
 
 
-def test_owner_adds_a_member_who_can_then_pledge_for_the_organisation(
-    contributor: Client, contributor_user: User, outsider: Client, outsider_user: User
+def test_owner_invites_a_member_who_can_then_pledge_for_the_organisation(
+    contributor: Client,
+    contributor_user: User,
+    outsider: Client,
+    outsider_user: User,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     from contributors.services import organisation_create  # noqa: PLC0415
 
@@ -342,14 +350,16 @@ def test_owner_adds_a_member_who_can_then_pledge_for_the_organisation(
     )
     url = f"/en/contribute/organisations/{organisation.pk}/members/"
     assert outsider.get(url).status_code == 404
-    unknown = contributor.post(url, {"email": "nobody@example.org", "role": "member"})
-    assert "Nobody has an account with this address yet." in unknown.content.decode()
-    response = contributor.post(url, {"email": outsider_user.email, "role": "member"})
+    with mail_tasks(), django_capture_on_commit_callbacks(execute=True):
+        response = contributor.post(url, {"email": outsider_user.email, "role": "member"})
     assert response.status_code == 302
+    link = re.search(r"/contribute/invitations/([\w-]+)/", str(mail.outbox[-1].body))
+    assert link is not None
+    assert outsider.post(f"/en/contribute/invitations/{link.group(1)}/").status_code == 302
     assert outsider_user.email in contributor.get(url).content.decode()
-    # A member is not an owner: they cannot add people.
+    # A member is not an owner: they cannot invite people.
     refused = outsider.post(url, {"email": contributor_user.email, "role": "owner"})
-    assert "Only an owner of the organisation can add members." in refused.content.decode()
+    assert refused.status_code == 403
     pledged = _post(outsider, pay_as=str(organisation.pk))
     assert pledged.status_code == 302  # type: ignore[attr-defined]
     assert Pledge.objects.get().contributor == organisation

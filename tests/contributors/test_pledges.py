@@ -13,7 +13,7 @@ from contributors.services import (
     ContributionError,
     EarmarkInput,
     commitment_create,
-    membership_add,
+    invitation_create,
     organisation_create,
     pledge_cancel,
     pledge_pause,
@@ -160,10 +160,21 @@ def test_organisation_with_valid_siret_and_owner() -> None:
     assert organisation.vat_number == "FR40303265045"
     assert Membership.objects.get(contributor=organisation).role == "owner"
     member = UserFactory.create()
-    membership_add(contributor=organisation, user=member, role="member", actor=user)
+    Membership.objects.create(contributor=organisation, user=member, role="member")
+    invitation_create(
+        contributor=organisation,
+        email="new@example.org",
+        role="member",
+        actor=user,
+        now=datetime(2026, 1, 1, tzinfo=UTC),
+    )
     with pytest.raises(ContributionError, match="Only an owner"):
-        membership_add(
-            contributor=organisation, user=UserFactory.create(), role="member", actor=member
+        invitation_create(
+            contributor=organisation,
+            email="other@example.org",
+            role="member",
+            actor=member,
+            now=datetime(2026, 1, 1, tzinfo=UTC),
         )
 
 

@@ -1,10 +1,8 @@
-"""Writes about contributors: organisations and their members, pledges, their
-earmarks and changes, public bodies' 2 % commitments."""
+"""Writes about pledges: their earmarks, changes, status and charges."""
 
 from __future__ import annotations
 
 import calendar
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -13,23 +11,15 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from stdnum.eu import vat as eu_vat
-from stdnum.exceptions import ValidationError as StdnumError
-from stdnum.fr import siren, siret
 
 from contributors.enums import (
     PLEDGE_TRANSITIONS,
-    PUBLIC_BODY_KINDS,
-    ContributorKind,
-    MembershipRole,
-    OrganisationKind,
     PaymentMethod,
     PledgeChangeKind,
     PledgeFrequency,
     PledgeStatus,
     Visibility,
 )
-from contributors.errors import ContributorsError
 from contributors.models import (
     Commitment,
     Contributor,
@@ -39,180 +29,14 @@ from contributors.models import (
     PledgeChange,
     User,
 )
+from contributors.services.common import (
+    MAX_EARMARKS,
+    ContributionError,
+)
+from contributors.services.people import person_contributor_for
 from librery.services import log_action
 from librery.transitions import transition
 from projects.models import Project
-
-MAX_EARMARKS = 20
-COMMITMENT_BP = 200  # 2 % of a public body's digital project budget
-
-
-class ContributionError(ContributorsError, ValueError):
-    """Input that cannot be accepted; the message is for the user, in their language."""
-
-
-# --- Organisations ----------------------------------------------------------------
-
-
-def _clean_siren_siret(value: str) -> str:
-    compact = re.sub(r"[\s.-]", "", value)
-    if not compact:
-        return ""
-    try:
-        if len(compact) == 9:  # noqa: PLR2004 -- a SIREN
-            return str(siren.validate(compact))
-        return str(siret.validate(compact))
-    except StdnumError:
-        raise ContributionError(
-            _("This SIREN or SIRET number is not valid (check its digits).")
-        ) from None
-
-
-def _clean_vat(value: str) -> str:
-    compact = re.sub(r"[\s.-]", "", value).upper()
-    if not compact:
-        return ""
-    try:
-        return str(eu_vat.validate(compact))
-    except StdnumError:
-        raise ContributionError(_("This VAT number is not valid.")) from None
-
-
-def organisation_create(
-    *,
-    user: User,
-    name: str,
-    organisation_kind: OrganisationKind | str,
-    legal_name: str,
-    country: str,
-    billing_address: str,
-    siren_siret: str = "",
-    vat_number: str = "",
-    visibility: Visibility | str = Visibility.NAMED,
-) -> Contributor:
-    """A new organisation, with `user` as its owner."""
-    try:
-        kind = OrganisationKind(organisation_kind)
-        visibility = Visibility(visibility)
-    except ValueError:
-        raise ContributionError(
-            _("Choose a kind of organisation and a public appearance.")
-        ) from None
-    country = country.strip().upper()
-    if not re.fullmatch(r"[A-Z]{2}", country):
-        raise ContributionError(_("Enter the country as a two-letter code, such as FR."))
-    if not name.strip() or not legal_name.strip() or not billing_address.strip():
-        raise ContributionError(_("The name, legal name and billing address are required."))
-    number = _clean_siren_siret(siren_siret)
-    if country == "FR" and not number:
-        raise ContributionError(_("French organisations give their SIREN or SIRET number."))
-    vat = _clean_vat(vat_number)
-    with transaction.atomic():
-        contributor = Contributor.objects.create(
-            kind=ContributorKind.ORGANISATION,
-            name=name.strip(),
-            visibility=visibility,
-            user=user,
-            organisation_kind=kind,
-            legal_name=legal_name.strip(),
-            country=country,
-            billing_address=billing_address.strip(),
-            siren_siret=number,
-            vat_number=vat,
-        )
-        Membership.objects.create(contributor=contributor, user=user, role=MembershipRole.OWNER)
-        log_action(action="contributors.organisation.created", obj=contributor, actor=user)
-    return contributor
-
-
-def person_contributor_for(
-    *, user: User, visibility: Visibility | str = Visibility.NAMED
-) -> Contributor:
-    """The user's own person contributor, created on first pledge."""
-    with transaction.atomic():
-        existing = (
-            Contributor.objects.select_for_update()
-            .filter(user=user, kind=ContributorKind.PERSON)
-            .order_by("id")
-            .first()
-        )
-        if existing is not None:
-            if existing.visibility != visibility:
-                existing.visibility = Visibility(visibility)
-                existing.save(update_fields=["visibility"])
-                log_action(
-                    action="contributors.contributor.visibility_changed",
-                    obj=existing,
-                    actor=user,
-                    data={"visibility": existing.visibility},
-                )
-            return existing
-        contributor = Contributor.objects.create(
-            kind=ContributorKind.PERSON,
-            name=user.display_name or user.email.split("@")[0],
-            visibility=Visibility(visibility),
-            user=user,
-        )
-        log_action(action="contributors.contributor.created", obj=contributor, actor=user)
-    return contributor
-
-
-def membership_add(
-    *, contributor: Contributor, user: User, role: MembershipRole | str, actor: User
-) -> Membership:
-    """Let `user` act for the organisation; only an owner may add someone."""
-    role = MembershipRole(role)
-    if contributor.kind != ContributorKind.ORGANISATION:
-        raise ContributionError(_("Only organisations have members."))
-    if not Membership.objects.filter(
-        contributor=contributor, user=actor, role=MembershipRole.OWNER
-    ).exists():
-        raise ContributionError(_("Only an owner of the organisation can add members."))
-    with transaction.atomic():
-        membership, created = Membership.objects.get_or_create(
-            contributor=contributor, user=user, defaults={"role": role}
-        )
-        if created:
-            log_action(
-                action="contributors.membership.added",
-                obj=membership,
-                actor=actor,
-                data={"user": user.pk, "role": role.value},
-            )
-    return membership
-
-
-# --- Commitments ---------------------------------------------------------------------
-
-
-def commitment_create(
-    *, contributor: Contributor, project_name: str, year: int, budget_cents: int, actor: User
-) -> Commitment:
-    """A public body declares a digital project; it commits 2 % of its budget."""
-    if contributor.organisation_kind not in PUBLIC_BODY_KINDS:
-        raise ContributionError(_("Only public bodies declare a 2 % commitment."))
-    if not project_name.strip():
-        raise ContributionError(_("Name the digital project."))
-    if not 2000 <= year <= 2100:  # noqa: PLR2004 -- a plausible year
-        raise ContributionError(_("Enter the project's year, such as 2026."))
-    if budget_cents <= 0 or budget_cents > 10**14:
-        raise ContributionError(_("Enter the project's budget in euros."))
-    with transaction.atomic():
-        commitment = Commitment.objects.create(
-            contributor=contributor,
-            project_name=project_name.strip(),
-            year=year,
-            budget_cents=budget_cents,
-            commitment_cents=budget_cents * COMMITMENT_BP // 10_000,
-        )
-        log_action(
-            action="contributors.commitment.created",
-            obj=commitment,
-            actor=actor,
-            data={"budget_cents": budget_cents, "commitment_cents": commitment.commitment_cents},
-        )
-    return commitment
-
 
 # --- Pledges ----------------------------------------------------------------------------
 
