@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from governance.enums import Choice, InterestKind
+from librery.validators import refuse_invisible_controls
 from projects.models import Project
 
 
@@ -25,7 +26,9 @@ class InterestForm(forms.Form):
         help_text=_("The project's address name (slug), as in its page's address."),
     )
     kind = forms.ChoiceField(label=_("Interest"), choices=InterestKind.choices)
-    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+    note = forms.CharField(
+        label=_("Note"), max_length=300, required=False, validators=[refuse_invisible_controls]
+    )
 
     def clean_project(self) -> Project:
         slug = self.cleaned_data["project"].strip().strip("/").rsplit("/", 1)[-1]

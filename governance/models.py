@@ -18,6 +18,12 @@ from governance.enums import (
     Majority,
     MotionEffect,
 )
+from librery.validators import limit_text, refuse_invisible_controls
+
+# Limits of the free-text fields (TextFields have none in the database).
+MAX_AGENDA = 20_000
+MAX_MINUTES = 200_000
+MAX_BALLOT_DESCRIPTION = 20_000
 
 
 class College(models.Model):
@@ -25,7 +31,7 @@ class College(models.Model):
     (history kept, each value set by a decision)."""
 
     code = models.CharField(_("code"), max_length=20, choices=CollegeCode.choices, unique=True)
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("name"), max_length=100, validators=[refuse_invisible_controls])
     seat_count = models.PositiveSmallIntegerField(_("number of seats"))
 
     class Meta:
@@ -50,7 +56,9 @@ class CollegeWeight(models.Model):
     )
     weight_bp = models.PositiveIntegerField(_("weight (basis points)"))
     effective_at = models.DateTimeField(_("in force from"))
-    decision_reference = models.CharField(_("decision"), max_length=200)
+    decision_reference = models.CharField(
+        _("decision"), max_length=200, validators=[refuse_invisible_controls]
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -156,7 +164,9 @@ class DeclaredInterest(models.Model):
         related_name="declared_interests",
     )
     kind = models.CharField(_("kind"), max_length=20, choices=InterestKind.choices)
-    note = models.CharField(_("note"), max_length=300, blank=True)
+    note = models.CharField(
+        _("note"), max_length=300, blank=True, validators=[refuse_invisible_controls]
+    )
     declared_at = models.DateTimeField(_("declared at"), auto_now_add=True)
 
     class Meta:
@@ -175,9 +185,9 @@ class DeclaredInterest(models.Model):
 
 class Meeting(models.Model):
     held_on_date = models.DateField(_("date"))
-    title = models.CharField(_("title"), max_length=200)
-    agenda = models.TextField(_("agenda"), blank=True)
-    minutes = models.TextField(_("minutes"), blank=True)
+    title = models.CharField(_("title"), max_length=200, validators=[refuse_invisible_controls])
+    agenda = models.TextField(_("agenda"), blank=True, validators=[limit_text(MAX_AGENDA)])
+    minutes = models.TextField(_("minutes"), blank=True, validators=[limit_text(MAX_MINUTES)])
     attendees = models.ManyToManyField(
         settings.AUTH_USER_MODEL, verbose_name=_("attendance"), blank=True, related_name="+"
     )
@@ -199,8 +209,10 @@ class Ballot(models.Model):
     settings, its result, the published bundle and the decision it made."""
 
     kind = models.CharField(_("kind"), max_length=10, choices=BallotKind.choices)
-    title = models.CharField(_("title"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
+    title = models.CharField(_("title"), max_length=200, validators=[refuse_invisible_controls])
+    description = models.TextField(
+        _("description"), blank=True, validators=[limit_text(MAX_BALLOT_DESCRIPTION)]
+    )
     majority = models.CharField(
         _("majority"), max_length=10, choices=Majority.choices, default=Majority.ORDINARY
     )

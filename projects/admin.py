@@ -108,6 +108,12 @@ class ProjectAdmin(admin.ModelAdmin[Project]):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     actions = ["admit_projects", "suspend_projects", "archive_projects"]
 
+    def delete_model(self, request: HttpRequest, obj: Project) -> None:
+        services.project_delete(queryset=Project.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Project]) -> None:
+        services.project_delete(queryset=queryset)
+
     @admin.action(description=_("Admit (record a governance decision)"))
     def admit_projects(self, request: HttpRequest, queryset: QuerySet[Project]) -> Any:
         return _record_decision(self, request, queryset, ProjectStatus.ADMITTED)

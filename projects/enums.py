@@ -21,3 +21,14 @@ class MaintainerRole(models.TextChoices):
 class PayoutAccountStatus(models.TextChoices):
     UNVERIFIED = "unverified", _("Awaiting verification")
     VERIFIED = "verified", _("Verified")
+
+
+class FetchStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    RUNNING = "running", _("Fetching")
+    SUCCEEDED = "succeeded", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+# A fetch in one of these is over; its page stops refreshing.
+FETCH_FINAL_STATUSES = frozenset({FetchStatus.SUCCEEDED, FetchStatus.FAILED})

@@ -3,8 +3,10 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from librery.validators import refuse_invisible_controls
 from projects.enums import ProjectStatus
 from projects.fundingjson import MAX_MANIFEST_BYTES
+from projects.models import MAX_ACCOUNT_ADDRESS, MAX_PROJECT_DESCRIPTION
 from projects.selectors import ProjectSort
 
 MAX_TAGS = 10
@@ -38,10 +40,17 @@ class ProjectSearchForm(forms.Form):
 
 
 class PayoutAccountForm(forms.Form):
-    holder_name = forms.CharField(label=_("Account holder"), max_length=200)
+    holder_name = forms.CharField(
+        label=_("Account holder"), max_length=200, validators=[refuse_invisible_controls]
+    )
     iban = forms.CharField(label=_("IBAN"), max_length=50)
     bic = forms.CharField(label=_("BIC"), max_length=20)
-    address = forms.CharField(label=_("Holder's address"), widget=forms.Textarea(attrs={"rows": 3}))
+    address = forms.CharField(
+        label=_("Holder's address"),
+        max_length=MAX_ACCOUNT_ADDRESS,
+        validators=[refuse_invisible_controls],
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
     password = forms.CharField(
         label=_("Your password"),
         help_text=_("Changing where the money goes needs your password again."),
@@ -79,15 +88,29 @@ def _split(value: str) -> list[str]:
 
 
 class ProjectEditForm(forms.Form):
-    summary = forms.CharField(label=_("Short description (French)"), max_length=500, required=False)
+    summary = forms.CharField(
+        label=_("Short description (French)"),
+        max_length=500,
+        required=False,
+        validators=[refuse_invisible_controls],
+    )
     summary_en = forms.CharField(
-        label=_("Short description (English)"), max_length=500, required=False
+        label=_("Short description (English)"),
+        max_length=500,
+        required=False,
+        validators=[refuse_invisible_controls],
     )
     description = forms.CharField(
-        label=_("Description (French)"), widget=forms.Textarea, required=False
+        label=_("Description (French)"),
+        max_length=MAX_PROJECT_DESCRIPTION,
+        widget=forms.Textarea,
+        required=False,
     )
     description_en = forms.CharField(
-        label=_("Description (English)"), widget=forms.Textarea, required=False
+        label=_("Description (English)"),
+        max_length=MAX_PROJECT_DESCRIPTION,
+        widget=forms.Textarea,
+        required=False,
     )
     repository_url = forms.URLField(
         label=_("Repository"), max_length=250, required=False, assume_scheme="https"

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from jsonschema import Draft7Validator
 from jsonschema.exceptions import ValidationError as SchemaError
 
+from librery.validators import refuse_invisible_controls
 from projects.errors import ProjectsError
 from projects.licences import spdx_normalise
 
@@ -36,6 +37,9 @@ _PHONE = re.compile(r"^\+?[0-9]+(?:-[0-9]+)*$")
 _TAG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _MAX_AMOUNT = Decimal(1_000_000_000)
 _MIN_YEAR, _MAX_YEAR = 1970, 2075
+MAX_MANIFEST_DEPTH = 64  # nesting of arrays and objects; the schema needs 5
+MAX_NUMBER_DIGITS = 40  # characters of one number; amounts need 13
+_STRING_OR_BRACKET = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,45 @@ def _validator(version: str) -> Draft7Validator:
     return Draft7Validator(schema)
 
 
+class _NumberError(ValueError):
+    """A number the manifest may not hold; the message says why (translated)."""
+
+
+def _depth(text: str) -> int:
+    """The deepest nesting of arrays and objects, brackets inside strings left out
+    (checked before decoding: the decoder recurses once per level)."""
+    depth = deepest = 0
+    for match in _STRING_OR_BRACKET.finditer(text):
+        piece = match.group()
+        if piece in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif piece in "]}":
+            depth -= 1
+    return deepest
+
+
+def _number(kind: Callable[[str], Any]) -> Callable[[str], Any]:
+    """A decoder hook for numbers that refuses one over MAX_NUMBER_DIGITS characters
+    before converting it (a 5 000-digit integer would raise ValueError)."""
+
+    def convert(value: str) -> Any:
+        if len(value) > MAX_NUMBER_DIGITS:
+            raise _NumberError(
+                _("The manifest holds a number with too many digits: at most %(max)d.")
+                % {"max": MAX_NUMBER_DIGITS}
+            )
+        return kind(value)
+
+    return convert
+
+
+def _constant(value: str) -> Any:
+    raise _NumberError(
+        _("The manifest holds %(value)s, which is not a number in JSON.") % {"value": value}
+    )
+
+
 def manifest_parse(raw: bytes) -> dict[str, Any]:
     """Decode a manifest's bytes (numbers as Decimal, never float)."""
     if len(raw) > MAX_MANIFEST_BYTES:
@@ -74,9 +117,28 @@ def manifest_parse(raw: bytes) -> dict[str, Any]:
             ]
         )
     try:
-        data = json.loads(raw.decode("utf-8-sig"), parse_float=Decimal)
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ManifestError([Problem("(document)", _("The manifest is not UTF-8 text."))]) from None
+    if _depth(text) > MAX_MANIFEST_DEPTH:
+        raise ManifestError(
+            [
+                Problem(
+                    "(document)",
+                    _("The manifest is nested too deeply: at most %(max)d levels.")
+                    % {"max": MAX_MANIFEST_DEPTH},
+                )
+            ]
+        )
+    try:
+        data = json.loads(
+            text,
+            parse_float=_number(Decimal),
+            parse_int=_number(int),
+            parse_constant=_constant,
+        )
+    except _NumberError as exc:
+        raise ManifestError([Problem("(document)", str(exc))]) from None
     except json.JSONDecodeError as exc:
         raise ManifestError(
             [
@@ -164,6 +226,13 @@ class _Checker:
                 _("Must be %(low)d to %(high)d bytes long (it is %(size)d).")
                 % {"low": low, "high": high, "size": size},
             )
+
+    def visible(self, field: str, value: Any) -> None:
+        """Names hold no invisible control or bidirectional character."""
+        try:
+            refuse_invisible_controls(value)
+        except ValidationError as exc:
+            self.add(field, " ".join(exc.messages))
 
     def count(self, field: str, items: Any, low: int, high: int) -> list[Any]:
         entries: list[Any] = items if isinstance(items, list) else []
@@ -284,6 +353,7 @@ class _Checker:
 
     def _entity(self, entity: dict[str, Any]) -> None:
         self.length("entity.name", entity.get("name"), 2, 250)
+        self.visible("entity.name", entity.get("name"))
         email = entity.get("email", "")
         self.length("entity.email", email, 3, 250)
         try:
@@ -302,6 +372,7 @@ class _Checker:
     def _project(self, field: str, project: dict[str, Any], seen: set[str]) -> None:
         self.guid(f"{field}.guid", project.get("guid"), seen)
         self.length(f"{field}.name", project.get("name"), 1, 250)
+        self.visible(f"{field}.name", project.get("name"))
         self.length(f"{field}.description", project.get("description"), 5, 2000)
         self.url(f"{field}.webpageUrl", project.get("webpageUrl"))
         self.url(f"{field}.repositoryUrl", project.get("repositoryUrl"))
@@ -333,6 +404,7 @@ class _Checker:
     ) -> None:
         self.guid(f"{field}.guid", plan.get("guid"), seen)
         self.length(f"{field}.name", plan.get("name"), 3, 250)
+        self.visible(f"{field}.name", plan.get("name"))
         self.length(f"{field}.description", plan.get("description", ""), 0, 500)
         self.number(f"{field}.amount", plan.get("amount"), Decimal(0), _MAX_AMOUNT)
         for index, channel in enumerate(plan.get("channels") or []):

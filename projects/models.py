@@ -5,12 +5,22 @@ from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from librery.validators import limit_text, refuse_invisible_controls
 from projects.enums import (
+    FETCH_FINAL_STATUSES,
     FUNDABLE_STATUSES,
+    FetchStatus,
     MaintainerRole,
     PayoutAccountStatus,
     ProjectStatus,
 )
+
+# Limits of the free-text fields (TextFields have none in the database).
+MAX_PROJECT_DESCRIPTION = 20_000
+MAX_ENTITY_DESCRIPTION = 2_000  # the manifest's own rule (bytes; characters here)
+MAX_STORED_MANIFEST = 320_000  # fundingjson.MAX_MANIFEST_BYTES: a manifest as published
+MAX_ACCOUNT_ADDRESS = 500
+MAX_FETCH_ERROR = 2_000
 
 
 class ProjectQuerySet(models.QuerySet["Project"]):
@@ -24,11 +34,15 @@ class FundingEntity(models.Model):
     manifest_url = models.URLField(_("manifest URL"), max_length=500, blank=True)
     kind = models.CharField(_("type"), max_length=20)
     role = models.CharField(_("role"), max_length=20)
-    name = models.CharField(_("name"), max_length=250)
+    name = models.CharField(_("name"), max_length=250, validators=[refuse_invisible_controls])
     email = models.EmailField(_("e-mail"), max_length=250)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(
+        _("description"), blank=True, validators=[limit_text(MAX_ENTITY_DESCRIPTION)]
+    )
     webpage_url = models.URLField(_("web page"), max_length=250, blank=True)
-    manifest = models.TextField(_("manifest (as published)"))
+    manifest = models.TextField(
+        _("manifest (as published)"), validators=[limit_text(MAX_STORED_MANIFEST)]
+    )
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("submitted by"),
@@ -57,14 +71,28 @@ class FundingEntity(models.Model):
 class Project(models.Model):
     """An open-source project in the catalogue of commons."""
 
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=[refuse_invisible_controls])
     slug = models.SlugField(_("slug"), max_length=200, unique=True)
     # `summary`/`description` hold the French text (the SILL's language); the
     # English ones sit beside them, and pages fall back to the other language.
-    summary = models.CharField(_("short description (French)"), max_length=500, blank=True)
-    summary_en = models.CharField(_("short description (English)"), max_length=500, blank=True)
-    description = models.TextField(_("description (French)"), blank=True)
-    description_en = models.TextField(_("description (English)"), blank=True)
+    summary = models.CharField(
+        _("short description (French)"),
+        max_length=500,
+        blank=True,
+        validators=[refuse_invisible_controls],
+    )
+    summary_en = models.CharField(
+        _("short description (English)"),
+        max_length=500,
+        blank=True,
+        validators=[refuse_invisible_controls],
+    )
+    description = models.TextField(
+        _("description (French)"), blank=True, validators=[limit_text(MAX_PROJECT_DESCRIPTION)]
+    )
+    description_en = models.TextField(
+        _("description (English)"), blank=True, validators=[limit_text(MAX_PROJECT_DESCRIPTION)]
+    )
     logo = models.ImageField(_("logo"), upload_to="projects/logos/", blank=True)
     repository_url = models.URLField(_("repository"), max_length=250, blank=True)
     website_url = models.URLField(_("website"), max_length=250, blank=True)
@@ -138,7 +166,9 @@ class ProjectUsage(models.Model):
     project = models.ForeignKey(
         Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="usages"
     )
-    organisation = models.CharField(_("organisation"), max_length=250)
+    organisation = models.CharField(
+        _("organisation"), max_length=250, validators=[refuse_invisible_controls]
+    )
     is_public_body = models.BooleanField(_("public body"), default=False)
     source = models.CharField(_("source"), max_length=50, blank=True)
 
@@ -192,10 +222,15 @@ class PayoutAccount(models.Model):
         on_delete=models.CASCADE,
         related_name="payout_account",
     )
-    holder_name = models.CharField(_("account holder"), max_length=200)
+    holder_name = models.CharField(
+        _("account holder"), max_length=200, validators=[refuse_invisible_controls]
+    )
     iban = models.CharField(_("IBAN"), max_length=34)
     bic = models.CharField(_("BIC"), max_length=11)
-    address = models.TextField(_("holder's address"))
+    address = models.TextField(
+        _("holder's address"),
+        validators=[limit_text(MAX_ACCOUNT_ADDRESS), refuse_invisible_controls],
+    )
     status = models.CharField(
         _("status"),
         max_length=20,
@@ -281,3 +316,49 @@ class ProjectClaim(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} claims {self.project}"
+
+
+class FundingManifestFetch(models.Model):
+    """A fetch of a funding.json manifest that a page started, run by a task: an
+    import (no claim) or a claim's verification; its page shows the status."""
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    url = models.URLField(_("address"), max_length=500)
+    claim = models.ForeignKey(
+        ProjectClaim,
+        verbose_name=_("claim"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="fetches",
+    )
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=FetchStatus.choices, default=FetchStatus.PENDING
+    )
+    error = models.TextField(_("error"), blank=True, validators=[limit_text(MAX_FETCH_ERROR)])
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("manifest fetch")
+        verbose_name_plural = _("manifest fetches")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=FetchStatus.values),
+                name="manifest_fetch_status_valid",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.url} ({self.status})"
+
+    @property
+    def is_over(self) -> bool:
+        return self.status in FETCH_FINAL_STATUSES

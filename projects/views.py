@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,17 +16,43 @@ from django.views.decorators.http import require_GET, require_http_methods
 from contributors import selectors as contributor_selectors
 from funds import selectors as funds_selectors
 from funds.charts import funds_chart
+from librery.ratelimits import rate_limited
 from projects import selectors, services
-from projects.enums import ProjectStatus
+from projects.enums import FetchStatus, ProjectStatus
 from projects.fetching import FetchError
 from projects.forms import ManifestForm, PayoutAccountForm, ProjectEditForm, ProjectSearchForm
 from projects.fundingjson import MAX_MANIFEST_BYTES, ManifestError, Problem
 from projects.images import MAX_LOGO_UPLOAD_BYTES
-from projects.models import Maintainership, PayoutAccount, Project
+from projects.models import FundingManifestFetch, Maintainership, PayoutAccount, Project
 from projects.permissions import is_maintainer
 from projects.selectors import ProjectSort, project_list
+from projects.uploads import (
+    MAX_MANIFEST_REQUEST_BYTES,
+    MAX_PROJECT_EDIT_REQUEST_BYTES,
+    upload_too_large,
+)
 
 PAGE_SIZE = 24
+REFRESH_SECONDS = 2  # how often a page waiting on a fetch reloads itself
+View = Callable[..., HttpResponse]
+
+
+def _upload_limited(max_bytes: int) -> Callable[[View], View]:
+    """Refuse (413) a post whose body is larger than `max_bytes`, before it is read."""
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            message = upload_too_large(request, max_bytes) if request.method == "POST" else ""
+            if message:
+                return render(
+                    request, "projects/upload_too_large.html", {"message": message}, status=413
+                )
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorate
 
 
 @require_GET
@@ -127,12 +157,9 @@ def my_projects(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _allow_loopback() -> bool:
-    """Only tests set this: they fetch from a local HTTP server."""
-    return bool(getattr(settings, "LIBRERY_FETCH_ALLOW_LOOPBACK", False))
-
-
 @login_required
+@rate_limited("manifest")
+@_upload_limited(MAX_MANIFEST_REQUEST_BYTES)
 @require_http_methods(["GET", "POST"])
 def manifest_submit(request: HttpRequest) -> HttpResponse:
     form = ManifestForm(request.POST or None, request.FILES or None)
@@ -141,12 +168,11 @@ def manifest_submit(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         url = form.cleaned_data["url"] or ""
         try:
-            raw = (
-                services.funding_manifest_fetch(url=url, allow_loopback=_allow_loopback())
-                if url
-                else form.cleaned_data["file"].read(MAX_MANIFEST_BYTES + 1)
-            )
-            result = services.funding_manifest_import(raw=raw, actor=request.user, manifest_url=url)
+            if url:  # fetched by a task: the page shows its progress
+                fetch = services.manifest_fetch_request(url=url, actor=request.user)
+                return redirect("projects:manifest_fetch", pk=fetch.pk)
+            raw = form.cleaned_data["file"].read(MAX_MANIFEST_BYTES + 1)
+            result = services.funding_manifest_import(raw=raw, actor=request.user)
         except FetchError as exc:
             form.add_error("url", str(exc))
         except ManifestError as exc:
@@ -161,6 +187,22 @@ def manifest_submit(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET
+def manifest_fetch(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress, then the outcome, of a manifest fetch the user started."""
+    fetch = get_object_or_404(
+        FundingManifestFetch, pk=pk, requested_by_id=request.user.pk or 0, claim__isnull=True
+    )
+    problems = [Problem(field, message) for field, message in fetch.result.get("problems", [])]
+    return render(
+        request,
+        "projects/manifest_fetch.html",
+        {"fetch": fetch, "problems": problems, "refresh_seconds": REFRESH_SECONDS},
+    )
+
+
+@login_required
+@rate_limited("claim", methods=("GET", "POST"))
 @require_http_methods(["GET", "POST"])
 def project_claim(request: HttpRequest, slug: str) -> HttpResponse:
     project = get_object_or_404(Project.objects.select_related("entity"), slug=slug)
@@ -169,22 +211,37 @@ def project_claim(request: HttpRequest, slug: str) -> HttpResponse:
     except services.ClaimError as exc:
         messages.error(request, str(exc))
         return redirect("projects:detail", slug=project.slug)
-    error = ""
-    if request.method == "POST":
-        try:
-            services.project_claim_verify(
-                claim=claim, actor=request.user, allow_loopback=_allow_loopback()
-            )
-        except (services.ClaimError, FetchError, ManifestError) as exc:
-            error = str(exc)
-        else:
-            messages.success(request, _("Verified: you are now a maintainer of this project."))
-            return redirect("projects:mine")
+    if request.method == "POST":  # verified by a task: its page shows the progress
+        fetch = services.claim_verify_request(claim=claim, actor=request.user)
+        return redirect("projects:claim_fetch", slug=project.slug, pk=fetch.pk)
+    return render(request, "projects/claim.html", {"project": project, "claim": claim})
+
+
+@login_required
+@require_GET
+def claim_fetch(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """The progress, then the outcome, of the verification of the user's claim."""
+    fetch = get_object_or_404(
+        FundingManifestFetch.objects.select_related("claim__project__entity"),
+        pk=pk,
+        requested_by_id=request.user.pk or 0,
+        claim__project__slug=slug,
+    )
+    if fetch.status == FetchStatus.SUCCEEDED:
+        messages.success(request, _("Verified: you are now a maintainer of this project."))
+        return redirect("projects:mine")
+    claim = fetch.claim
+    assert claim is not None  # noqa: S101 -- filtered on its project
     return render(
         request,
         "projects/claim.html",
-        {"project": project, "claim": claim, "error": error},
-        status=400 if error else 200,
+        {
+            "project": claim.project,
+            "claim": claim,
+            "fetch": fetch,
+            "error": fetch.error,
+            "refresh_seconds": REFRESH_SECONDS,
+        },
     )
 
 
@@ -198,6 +255,7 @@ def project_funding_json(request: HttpRequest, slug: str) -> JsonResponse:
 
 
 @login_required
+@_upload_limited(MAX_PROJECT_EDIT_REQUEST_BYTES)
 @require_http_methods(["GET", "POST"])
 def project_edit(request: HttpRequest, slug: str) -> HttpResponse:
     project = _maintained_project(request, slug)

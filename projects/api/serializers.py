@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from librery.api_schema import OptionalURLField
 from projects.enums import ProjectStatus
 from projects.models import Maintainership, Project
 from projects.selectors import ProjectSort
@@ -10,6 +11,9 @@ from projects.selectors import ProjectSort
 
 class ProjectSerializer(serializers.ModelSerializer[Project]):
     used_by_public_bodies = serializers.BooleanField(read_only=True)
+    repository_url = OptionalURLField(read_only=True)
+    website_url = OptionalURLField(read_only=True)
+    logo = serializers.ImageField(read_only=True, allow_null=True)
 
     class Meta:
         model = Project

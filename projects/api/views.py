@@ -12,6 +12,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from funds import selectors as funds_selectors
+from librery.api_schema import errors
+from librery.ratelimits import ActionRateThrottle
 from projects import services
 from projects.api.serializers import (
     MaintainedProjectSerializer,
@@ -25,9 +27,13 @@ from projects.fetching import FetchError
 from projects.fundingjson import MAX_MANIFEST_BYTES, ManifestError
 from projects.models import Maintainership, Project, ProjectQuerySet
 from projects.selectors import maintained_projects, project_list
+from projects.uploads import MAX_MANIFEST_REQUEST_BYTES, upload_too_large
 
 
-@extend_schema(parameters=[ProjectFilterSerializer])
+@extend_schema(
+    parameters=[ProjectFilterSerializer],
+    responses={200: ProjectSerializer(many=True), **errors(404)},
+)
 class ProjectListAPIView(generics.ListAPIView[Project]):
     """The public catalogue, read-only: full-text search (`q`), filters and sorting."""
 
@@ -50,6 +56,7 @@ class ProjectListAPIView(generics.ListAPIView[Project]):
         )
 
 
+@extend_schema(responses={200: ProjectSerializer, **errors(404)})
 class ProjectDetailAPIView(generics.RetrieveAPIView[Project]):
     serializer_class = ProjectSerializer
     permission_classes = [AllowAny]
@@ -59,6 +66,7 @@ class ProjectDetailAPIView(generics.RetrieveAPIView[Project]):
         return project_list()
 
 
+@extend_schema(responses={200: MaintainedProjectSerializer(many=True), **errors(403)})
 class MaintainedProjectListAPIView(generics.ListAPIView[Maintainership]):
     """The projects the signed-in user maintains, with their payout account (masked)."""
 
@@ -75,14 +83,31 @@ class ManifestImportAPIView(APIView):
 
     permission_classes = [IsAuthenticated]
     parser_classes = [MultiPartParser, FormParser, JSONParser]
+    throttle_classes = [ActionRateThrottle]
+    rate_limit_action = "manifest"
 
     @extend_schema(
         request=ManifestInputSerializer,
-        responses={200: ManifestResultSerializer, 400: ManifestProblemsSerializer},
+        responses={
+            200: ManifestResultSerializer,
+            400: ManifestProblemsSerializer,
+            413: ManifestProblemsSerializer,
+            **errors(403, 429),
+        },
     )
     def post(self, request: Request) -> Response:
+        too_large = upload_too_large(request._request, MAX_MANIFEST_REQUEST_BYTES)  # noqa: SLF001 -- before DRF reads the body
+        if too_large:
+            return Response({"problems": [{"field": "file", "message": too_large}]}, status=413)
         params = ManifestInputSerializer(data=request.data)
-        params.is_valid(raise_exception=True)
+        if not params.is_valid():
+            # One shape for every refusal of this endpoint (its schema's 400).
+            problems = [
+                {"field": "" if field == "non_field_errors" else field, "message": str(message)}
+                for field, messages in params.errors.items()
+                for message in messages
+            ]
+            return Response({"problems": problems}, status=400)
         url = str(params.validated_data.get("url") or "")
         try:
             raw = (

@@ -122,7 +122,7 @@ def project_update(
         for field in changed:
             setattr(locked, field, clean[field])
         if logo_file is not None:
-            locked.logo.save(f"{locked.slug}.png", logo_file, save=False)
+            _logo_replace(locked, logo_file)
             changed.append("logo")
         if changed:
             locked.save(update_fields=[*changed, "updated_at"])
@@ -133,6 +133,35 @@ def project_update(
                 action="projects.project.edited", obj=locked, actor=actor, data={"fields": changed}
             )
     return locked
+
+
+def _logo_replace(project: Project, logo_file: Any) -> None:
+    """Store the new logo; the file it replaces is deleted once the change commits."""
+    superseded = project.logo.name
+    project.logo.save(f"{project.slug}.png", logo_file, save=False)
+    if superseded and superseded != project.logo.name:
+        logo_files_delete(names=[superseded])
+
+
+def logo_files_delete(*, names: list[str]) -> None:
+    """Delete logo files from storage once the transaction that stopped using them
+    commits (a replaced logo, a deleted project): nothing is left behind."""
+    storage = Project._meta.get_field("logo").storage  # noqa: SLF001 -- Django's public API
+
+    def delete_logo_files() -> None:
+        for name in names:
+            storage.delete(name)
+
+    transaction.on_commit(delete_logo_files)
+
+
+def project_delete(*, queryset: Any) -> None:
+    """Delete projects (the administration's delete) and then their logo files."""
+    with transaction.atomic():
+        names = [n for n in queryset.values_list("logo", flat=True) if n]
+        queryset.delete()
+        if names:
+            logo_files_delete(names=names)
 
 
 def _spdx_only(licences: list[str]) -> list[str]:

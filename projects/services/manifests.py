@@ -44,10 +44,15 @@ class ManifestImportResult:
     unchanged: list[Project]
 
 
-def funding_manifest_fetch(*, url: str, allow_loopback: bool = False) -> bytes:
-    """The bytes of the manifest at `url`, fetched safely (raises FetchError)."""
+def check_manifest_url(url: str) -> None:
+    """Raise FetchError if `url` cannot be a manifest's address."""
     if not urlsplit(url).path.endswith("/funding.json"):
         raise FetchError(_("A manifest's address ends in /funding.json."))
+
+
+def funding_manifest_fetch(*, url: str, allow_loopback: bool = False) -> bytes:
+    """The bytes of the manifest at `url`, fetched safely (raises FetchError)."""
+    check_manifest_url(url)
     return fetch_url(url, max_bytes=MAX_MANIFEST_BYTES, allow_loopback=allow_loopback).body
 
 

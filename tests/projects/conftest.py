@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
+from unittest import mock
 
 import pytest
 
+from projects.tasks import manifest_fetch_run_task
 from tests.paths import DATA
 
 FUNDING_JSON_DIR = DATA / "funding-json"
@@ -20,6 +25,10 @@ class Route:
     status: int = 200
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
+    # Seconds between single bytes of a slow server (0: send at once), and whether
+    # the headers trickle too (else only the body).
+    trickle: float = 0.0
+    trickle_headers: bool = False
 
 
 class LocalServer:
@@ -32,12 +41,31 @@ class LocalServer:
             def do_GET(self) -> None:
                 hits.append(self.path)
                 route = routes.get(self.path, Route(status=404, body=b"not found"))
+                if route.trickle:
+                    self._trickle(route)
+                    return
                 self.send_response(route.status)
                 for name, value in route.headers.items():
                     self.send_header(name, value)
                 self.send_header("Content-Length", str(len(route.body)))
                 self.end_headers()
                 self.wfile.write(route.body)
+
+            def _trickle(self, route: Route) -> None:
+                head = (
+                    f"HTTP/1.1 {route.status} OK\r\nContent-Length: {len(route.body)}\r\n\r\n"
+                ).encode()
+                sent = b"" if route.trickle_headers else head
+                slow = (head if route.trickle_headers else b"") + route.body
+                try:
+                    self.wfile.write(sent)
+                    self.wfile.flush()
+                    for index in range(len(slow)):
+                        time.sleep(route.trickle)
+                        self.wfile.write(slow[index : index + 1])
+                        self.wfile.flush()
+                except OSError:  # the client gave up: that is the point
+                    return
 
             def log_message(self, format: str, *args: object) -> None:  # noqa: A002
                 return
@@ -53,6 +81,11 @@ class LocalServer:
 
     def serve(self, path: str, body: bytes, status: int = 200, **headers: str) -> str:
         self.routes[path] = Route(status=status, body=body, headers=headers)
+        return self.base + path
+
+    def trickle(self, path: str, body: bytes, every: float, *, headers_too: bool = False) -> str:
+        """Serve `body` one byte every `every` seconds (a slow or hostile server)."""
+        self.routes[path] = Route(body=body, trickle=every, trickle_headers=headers_too)
         return self.base + path
 
 
@@ -73,3 +106,18 @@ def real_manifests() -> list[Path]:
 
 def invalid_manifests() -> list[Path]:
     return sorted(FUNDING_JSON_DIR.glob("invalid-*.json"))
+
+
+@contextmanager
+def fetch_tasks() -> Iterator[list[dict[str, Any]]]:
+    """Run each manifest fetch task enqueued inside the block at once, in this
+    process, as the embedded default (no broker) does; yields their arguments.
+    Put it outside `django_capture_on_commit_callbacks(execute=True)`."""
+    queued: list[dict[str, Any]] = []
+
+    def enqueue(args: Any = None, kwargs: dict[str, Any] | None = None, **options: Any) -> None:
+        queued.append(dict(kwargs or {}))
+        manifest_fetch_run_task.apply(kwargs=kwargs, throw=True)
+
+    with mock.patch.object(manifest_fetch_run_task, "apply_async", enqueue):
+        yield queued

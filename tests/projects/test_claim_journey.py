@@ -12,7 +12,7 @@ from pytest_django.fixtures import SettingsWrapper
 from contributors.models import User
 from projects.models import Maintainership
 from tests.browser import log_in
-from tests.projects.conftest import FUNDING_JSON_DIR, LocalServer
+from tests.projects.conftest import FUNDING_JSON_DIR, LocalServer, fetch_tasks
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -29,7 +29,18 @@ def test_maintainer_claims_a_project_through_the_pages(
     url = local_server.serve("/funding.json", json.dumps(manifest).encode())
 
     log_in(page, outsider_user.email)
+    with fetch_tasks():  # the embedded default: fetches run at once
+        _register_and_claim(page, outsider_user, local_server, manifest, url, screenshot_dir)
 
+
+def _register_and_claim(
+    page: Any,
+    outsider_user: User,
+    local_server: LocalServer,
+    manifest: dict[str, Any],
+    url: str,
+    screenshot_dir: Path,
+) -> None:
     page.goto("/en/projects/manifest/")
     page.get_by_label("Address of the funding.json manifest").fill(url)
     page.get_by_role("button", name="Check and import").click()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -8,21 +9,28 @@ import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from pytest_django.fixtures import SettingsWrapper
 
 from contributors.models import User
 from librery.models import LogEntry
 from projects import services
-from projects.enums import MaintainerRole, ProjectStatus
+from projects.enums import FetchStatus, MaintainerRole, ProjectStatus
 from projects.fundingjson import ManifestError
-from projects.models import FundingEntity, Maintainership, Project, ProjectClaim
+from projects.models import (
+    FundingEntity,
+    FundingManifestFetch,
+    Maintainership,
+    Project,
+    ProjectClaim,
+)
 from tests.factories import MaintainershipFactory, ProjectFactory
 from tests.mail import mail_tasks
 from tests.projects.conftest import (
     FUNDING_JSON_DIR,
     LocalServer,
+    fetch_tasks,
     invalid_manifests,
     real_manifests,
 )
@@ -106,21 +114,89 @@ def test_bad_upload_lists_every_problem_in_the_users_language(maintainer: Client
 
 
 def test_fetch_by_url_from_a_local_server(
-    maintainer: Client, local_server: LocalServer, loopback: None
+    maintainer: Client,
+    local_server: LocalServer,
+    loopback: None,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     url = local_server.serve("/funding.json", DDEV.read_bytes())
-    response = maintainer.post(URL, {"url": url})
-    assert response.status_code == 200
+    with fetch_tasks() as queued, django_capture_on_commit_callbacks(execute=True):
+        response = maintainer.post(URL, {"url": url})
+    fetch = FundingManifestFetch.objects.get()
+    assert queued == [{"fetch_id": fetch.pk}]
+    assert response.status_code == 302
+    assert response["Location"] == f"/en/projects/manifest/fetches/{fetch.pk}/"
+    page = maintainer.get(response["Location"])
+    assert page.status_code == 200
+    assert "Manifest of DDEV Foundation imported: 1 created, 0 updated, 0 unchanged." in page.text
+    assert 'http-equiv="refresh"' not in page.text
+    assert (fetch.status, fetch.error) == (FetchStatus.SUCCEEDED, "")
     assert FundingEntity.objects.get().manifest_url == url
 
 
-def test_private_network_url_is_refused(maintainer: Client, local_server: LocalServer) -> None:
+def test_the_fetch_page_shows_progress_until_the_task_has_run(
+    maintainer: Client, maintainer_user: User, local_server: LocalServer, loopback: None
+) -> None:
+    url = local_server.serve("/funding.json", DDEV.read_bytes())
+    response = maintainer.post(URL, {"url": url})  # not committed: the task waits
+    fetch = FundingManifestFetch.objects.get()
+    page = maintainer.get(response["Location"])
+    assert "Fetching the manifest… This page refreshes itself until it is done." in page.text
+    assert '<meta http-equiv="refresh" content="2">' in page.text
+    assert local_server.hits == []
+    now = timezone.now()
+    assert services.manifest_fetch_run(fetch_id=fetch.pk, now=now, allow_loopback=True).status == (
+        FetchStatus.SUCCEEDED
+    )
+    # Idempotent: running it again does nothing more.
+    again = services.manifest_fetch_run(fetch_id=fetch.pk, now=now, allow_loopback=True)
+    assert again.status == FetchStatus.SUCCEEDED
+    assert local_server.hits == ["/funding.json"]
+    assert Project.objects.filter(source="funding.json").count() == 1
+    assert Client().get(response["Location"]).status_code == 302  # sign in first
+
+
+def test_another_users_fetch_page_is_not_found(
+    maintainer: Client, outsider: Client, local_server: LocalServer
+) -> None:
     url = local_server.serve("/funding.json", DDEV.read_bytes())
     response = maintainer.post(URL, {"url": url})
-    assert response.status_code == 400
-    assert "private or reserved network" in response.text
+    assert outsider.get(response["Location"]).status_code == 404
+
+
+def test_private_network_url_is_refused(
+    maintainer: Client, local_server: LocalServer, django_capture_on_commit_callbacks: Any
+) -> None:
+    url = local_server.serve("/funding.json", DDEV.read_bytes())
+    with fetch_tasks(), django_capture_on_commit_callbacks(execute=True):
+        response = maintainer.post(URL, {"url": url})
+    page = maintainer.get(response["Location"])
+    assert "private or reserved network" in page.text
+    assert FundingManifestFetch.objects.get().status == FetchStatus.FAILED
     assert local_server.hits == []
     assert not FundingEntity.objects.exists()
+
+
+def test_a_manifest_that_is_not_valid_lists_its_problems_on_the_fetch_page(
+    maintainer: Client,
+    local_server: LocalServer,
+    loopback: None,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    url = local_server.serve("/funding.json", b"[" * 100 + b"]" * 100)
+    with fetch_tasks(), django_capture_on_commit_callbacks(execute=True):
+        response = maintainer.post(URL, {"url": url})
+    page = maintainer.get(response["Location"])
+    assert "The manifest has 1 problem; nothing was changed." in page.text
+    assert "The manifest is nested too deeply: at most 64 levels." in page.text
+    assert not FundingEntity.objects.exists()
+
+
+def test_an_address_that_is_not_a_manifests_is_refused_at_once(maintainer: Client) -> None:
+    response = maintainer.post(URL, {"url": "https://example.org/other.json"})
+    assert response.status_code == 400
+    assert "A manifest&#x27;s address ends in /funding.json." in response.text
+    assert not FundingManifestFetch.objects.exists()
 
 
 def test_manifest_page_needs_sign_in(anonymous: Client) -> None:
@@ -145,15 +221,22 @@ def test_claim_with_the_token_in_the_manifest(
     page = outsider.get(f"/en/projects/{project.slug}/claim/")
     token = ProjectClaim.objects.get(user=outsider_user).token
     assert token in page.text
-    refused = outsider.post(f"/en/projects/{project.slug}/claim/")
-    assert refused.status_code == 400
-    assert "The token was not found" in refused.text
+    with fetch_tasks(), django_capture_on_commit_callbacks(execute=True):
+        refused = outsider.post(f"/en/projects/{project.slug}/claim/")
+    assert refused.status_code == 302
+    failed = outsider.get(refused["Location"])
+    assert failed.status_code == 200
+    assert "The token was not found" in failed.text
     data = json.loads(DDEV.read_bytes())
     data["librery"] = {"claim": token}
     local_server.serve("/funding.json", json.dumps(data).encode())
-    with mail_tasks(), django_capture_on_commit_callbacks(execute=True):
-        done = outsider.post(f"/en/projects/{project.slug}/claim/")
+    with mail_tasks(), fetch_tasks(), django_capture_on_commit_callbacks(execute=True):
+        started = outsider.post(f"/en/projects/{project.slug}/claim/")
+    fetch = FundingManifestFetch.objects.filter(claim__isnull=False).latest("pk")
+    assert started["Location"] == f"/en/projects/{project.slug}/claim/fetches/{fetch.pk}/"
+    done = outsider.get(started["Location"])
     assert done.status_code == 302
+    assert done["Location"] == "/en/projects/mine/"
     membership = Maintainership.objects.get(project=project, user=outsider_user)
     assert membership.role == MaintainerRole.MAINTAINER
     assert [m.to for m in mail.outbox] == [[existing.user.email]]
@@ -233,3 +316,43 @@ def test_api_imports_a_manifest_and_reports_problems(maintainer: Client, anonymo
     assert private.status_code == 400
     assert private.json()["problems"][0]["field"] == "url"
     assert anonymous.post("/api/v1/projects/manifests/", {}).status_code in {401, 403}
+
+
+def test_the_claim_page_shows_the_verification_until_it_has_run(
+    outsider: Client, outsider_user: User, maintainer: Client, local_server: LocalServer
+) -> None:
+    project, _ = _imported(local_server)
+    started = outsider.post(f"/en/projects/{project.slug}/claim/")  # not committed: waits
+    fetch = FundingManifestFetch.objects.get()
+    assert (fetch.claim, fetch.status) == (ProjectClaim.objects.get(), FetchStatus.PENDING)
+    assert started["Location"] == f"/en/projects/{project.slug}/claim/fetches/{fetch.pk}/"
+    page = outsider.get(started["Location"])
+    assert page.status_code == 200
+    assert "Verifying your claim… This page refreshes itself until it is done." in page.text
+    assert '<meta http-equiv="refresh" content="2">' in page.text
+    assert f'action="/en/projects/{project.slug}/claim/"' in page.text
+    assert maintainer.get(started["Location"]).status_code == 404
+    assert local_server.hits == []
+    assert not Maintainership.objects.filter(user=outsider_user).exists()
+
+
+def test_a_fetch_whose_worker_died_fails_when_its_task_comes_back(
+    maintainer_user: User, local_server: LocalServer
+) -> None:
+    url = local_server.serve("/funding.json", DDEV.read_bytes())
+    with translation.override("fr"):  # the language of the person who asked
+        fetch = services.manifest_fetch_request(url=url, actor=maintainer_user)
+    FundingManifestFetch.objects.filter(pk=fetch.pk).update(status=FetchStatus.RUNNING)
+    fetch.refresh_from_db()
+    soon = fetch.updated_at + services.FETCH_STALE_AFTER
+    # Running, and not for long: another worker has it; nothing is done.
+    left = services.manifest_fetch_run(fetch_id=fetch.pk, now=soon, allow_loopback=True)
+    assert (left.status, left.error) == (FetchStatus.RUNNING, "")
+    # Running for longer than any fetch takes: its worker died.
+    later = soon + timedelta(seconds=1)
+    with translation.override("en"):  # the worker's language does not matter
+        failed = services.manifest_fetch_run(fetch_id=fetch.pk, now=later, allow_loopback=True)
+    assert failed.status == FetchStatus.FAILED
+    assert failed.error == "La récupération a été interrompue ; relancez-la."
+    assert local_server.hits == []
+    assert not FundingEntity.objects.exists()
