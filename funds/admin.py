@@ -119,14 +119,32 @@ class ReceiptAdmin(ReadOnlyAdmin):
 
 @admin.register(PaymentRequest)
 class PaymentRequestAdmin(ReadOnlyAdmin):
-    list_display = ["number", "reference", "pledge", "amount_cents", "status", "issued_at"]
+    list_display = [
+        "number",
+        "reference",
+        "pledge",
+        "amount_cents",
+        "received_cents",
+        "status",
+        "issued_at",
+    ]
     list_filter = ["status", "year"]
     search_fields = ["number", "reference"]
 
 
 @admin.register(BankStatement)
 class BankStatementAdmin(ReadOnlyAdmin):
-    list_display = ["statement_id", "account_iban", "uploaded_by", "uploaded_at"]
+    list_display = [
+        "statement_id",
+        "account_iban",
+        "status",
+        "lines_done",
+        "lines_total",
+        "uploaded_by",
+        "uploaded_at",
+    ]
+    list_filter = ["status"]
+    exclude = ["content"]  # the file as uploaded: read by the import task, not by people
 
 
 @admin.register(BankStatementLine)

@@ -7,7 +7,6 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 from xml.etree.ElementTree import Element, tostring
 
 from defusedxml import ElementTree
@@ -16,13 +15,26 @@ from django.utils.translation import gettext as _
 from stdnum import iso11649
 
 from funds.errors import FundsError
+from funds.money import format_money
 
 SUPPORTED_NAMESPACES = {
     "urn:iso:std:iso:20022:tech:xsd:camt.053.001.02",
     "urn:iso:std:iso:20022:tech:xsd:camt.053.001.04",
 }
 MAX_STATEMENT_BYTES = 10 * 1024 * 1024
+# The largest amount of one entry (10 000 000 000,00): beyond it, a statement is not ours.
+MAX_AMOUNT_CENTS = 10**12
+# The longest texts the database keeps (the model's columns); an entry reference
+# leaves room for the "#n" that tells apart two entries with the same reference.
+MAX_STATEMENT_ID = 140
+MAX_MESSAGE_ID = 140
+MAX_IBAN = 34
+MAX_ENTRY_REFERENCE = 120
+MAX_DEBTOR_NAME = 140
 _RF_RE = re.compile(r"RF\d{2}[A-Z0-9]{1,21}")
+# An ISO 20022 amount: decimal digits (at most 18) and at most 5 decimals, no sign, no exponent.
+_AMOUNT_RE = re.compile(r"(\d{1,18})(?:\.(\d{1,5}))?")
+_CURRENCY_RE = re.compile(r"[A-Z]{3}")
 
 
 class StatementFormatError(FundsError, ValueError):
@@ -51,16 +63,38 @@ class Statement:
 
 
 def _amount_cents(text: str | None) -> int:
-    try:
-        value = Decimal((text or "").strip())
-    except InvalidOperation:
-        raise StatementFormatError(_("An amount in the statement is not a number.")) from None
-    cents = value * 100
-    if value <= 0 or cents != cents.to_integral_value():
+    """A positive amount in cents, read strictly: no NaN, infinity, exponent,
+    sign or fraction of a cent, and at most `MAX_AMOUNT_CENTS`."""
+    raw = (text or "").strip()
+    match = _AMOUNT_RE.fullmatch(raw)
+    decimals = (match.group(2) or "") if match else ""
+    cents = 0
+    if match is not None and not decimals[2:].strip("0"):
+        cents = int(match.group(1)) * 100 + int(decimals[:2].ljust(2, "0"))
+    if cents <= 0:
         raise StatementFormatError(
-            _("An amount in the statement is not a positive number of cents.")
+            _(
+                "An amount in the statement is not a positive amount in euros and cents: "
+                "“%(amount)s”."
+            )
+            % {"amount": raw[:40]}
         )
-    return int(cents)
+    if cents > MAX_AMOUNT_CENTS:
+        raise StatementFormatError(
+            _("An amount in the statement is larger than %(amount)s.")
+            % {"amount": format_money(MAX_AMOUNT_CENTS)}
+        )
+    return cents
+
+
+def _within(value: str, limit: int, field: str) -> str:
+    """`value` if it fits its column; a refusal naming the field otherwise (never cut)."""
+    if len(value) > limit:
+        raise StatementFormatError(
+            _("The statement's %(field)s is too long (%(length)s characters, at most %(limit)s).")
+            % {"field": field, "length": len(value), "limit": limit}
+        )
+    return value
 
 
 def structured_references(text: str) -> list[str]:
@@ -94,11 +128,13 @@ def parse_statement(content: bytes) -> list[Statement]:
     def text(element: Element | None, path: str) -> str:
         return _text(element, path, ns)
 
-    message_id = text(root, "c:BkToCstmrStmt/c:GrpHdr/c:MsgId")
+    message_id = _within(
+        text(root, "c:BkToCstmrStmt/c:GrpHdr/c:MsgId"), MAX_MESSAGE_ID, _("message id")
+    )
     statements = []
     for stmt in root.findall("c:BkToCstmrStmt/c:Stmt", ns):
-        statement_id = text(stmt, "c:Id")
-        iban = text(stmt, "c:Acct/c:Id/c:IBAN")
+        statement_id = _within(text(stmt, "c:Id"), MAX_STATEMENT_ID, _("statement id"))
+        iban = _within(text(stmt, "c:Acct/c:Id/c:IBAN"), MAX_IBAN, _("account IBAN"))
         if not statement_id or not iban:
             raise StatementFormatError(_("A statement has no identifier or no account IBAN."))
         created = text(stmt, "c:CreDtTm")
@@ -152,7 +188,9 @@ def _entry(entry: Element, index: int, ns: dict[str, str]) -> StatementEntry:
     if amount_element is None:
         raise StatementFormatError(_("An entry of the statement has no amount."))
     amount_cents = _amount_cents(amount_element.text)
-    currency = amount_element.get("Ccy", "")
+    currency = _within(amount_element.get("Ccy", ""), 3, _("currency"))
+    if not _CURRENCY_RE.fullmatch(currency):
+        raise StatementFormatError(_("A currency of the statement is not a three-letter code."))
     indicator = get(entry, "c:CdtDbtInd")
     if indicator not in {"CRDT", "DBIT"}:
         raise StatementFormatError(_("An entry is neither a credit nor a debit."))
@@ -172,12 +210,12 @@ def _entry(entry: Element, index: int, ns: dict[str, str]) -> StatementEntry:
         digest = hashlib.sha256(tostring(entry))
         entry_reference = f"entry-{index}-{digest.hexdigest()[:16]}"
     return StatementEntry(
-        entry_reference=entry_reference[:140],
+        entry_reference=_within(entry_reference, MAX_ENTRY_REFERENCE, _("bank entry reference")),
         amount_cents=amount_cents,
         currency=currency,
         is_credit=indicator == "CRDT",
         booking_date=booking_date,
-        debtor_name=debtor[:140],
+        debtor_name=_within(debtor, MAX_DEBTOR_NAME, _("debtor")),
         remittance_information=remittance,
         references=tuple(dict.fromkeys(r for r in references if iso11649.is_valid(r))),
     )

@@ -142,6 +142,10 @@ class StatementLineStatus(models.TextChoices):
     BOOKED = "booked", _("Booked")
     IGNORED = "ignored", _("Ignored")
     DEBIT = "debit", _("Outgoing (not a contribution)")
+    REQUEST_CANCELLED = (
+        "request_cancelled",
+        _("For a cancelled payment request: needs a decision"),
+    )
 
 
 # A statement line gets its first status when imported (matching); then an
@@ -152,10 +156,30 @@ STATEMENT_LINE_TRANSITIONS: dict[str, frozenset[str]] = {
     StatementLineStatus.MATCHED: _LINE_DECISIONS,
     StatementLineStatus.PARTIAL: _LINE_DECISIONS,
     StatementLineStatus.OVERPAID: _LINE_DECISIONS,
+    StatementLineStatus.REQUEST_CANCELLED: _LINE_DECISIONS,
     StatementLineStatus.BOOKED: frozenset(),
     StatementLineStatus.IGNORED: frozenset(),
     StatementLineStatus.DEBIT: frozenset(),
 }
+# The lines an administrator decides on (book or ignore).
+STATEMENT_LINES_TO_DECIDE = frozenset(
+    {
+        StatementLineStatus.UNMATCHED,
+        StatementLineStatus.PARTIAL,
+        StatementLineStatus.OVERPAID,
+        StatementLineStatus.REQUEST_CANCELLED,
+    }
+)
+
+
+class BankStatementStatus(models.TextChoices):
+    """An uploaded statement is recorded at once, then its lines are matched
+    and booked by a task, in batches (`lines_done` of `lines_total`)."""
+
+    RECEIVED = "received", _("Waiting to be processed")
+    PROCESSING = "processing", _("Matching and booking")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
 
 
 class StripeEventStatus(models.TextChoices):

@@ -42,6 +42,17 @@ class MarkPaidForm(forms.Form):
     received_on = forms.DateField(
         label=_("Received on"), widget=forms.DateInput(attrs={"type": "date"})
     )
+    # Needed only when the amount received is not the amount due.
+    choice = forms.ChoiceField(
+        label=_("If the amount differs"),
+        required=False,
+        choices=[
+            ("", _("It is the amount due")),
+            ("partial", _("Partial payment: the rest stays due")),
+            ("accept", _("Accept as full payment")),
+        ],
+    )
+    reason = forms.CharField(label=_("Reason for accepting"), max_length=500, required=False)
 
     def clean_amount(self) -> int:
         try:

@@ -26,6 +26,7 @@ from contributors.models import Contributor, Pledge
 from funds.enums import (
     DEBIT_NORMAL_KINDS,
     FUND_SETTING_DEFAULTS,
+    STATEMENT_LINES_TO_DECIDE,
     AccountKind,
     FundSettingKey,
     JournalSource,
@@ -294,6 +295,49 @@ def _no_negative_balance() -> str | None:
     return f"negative: {', '.join(sorted(negative))}" if negative else None
 
 
+def _booked_for_request(*conditions: Q, group_by: str) -> Coalesce:
+    """The gross of the receipts (refunds aside) of payments matching `conditions`."""
+    totals = (
+        Receipt.objects.filter(*conditions, refund__isnull=True)
+        .order_by()
+        .values(group_by)
+        .annotate(total=Sum("gross_cents"))
+        .values("total")
+    )
+    return Coalesce(
+        Subquery(totals, output_field=BigIntegerField()), Value(0), output_field=BigIntegerField()
+    )
+
+
+def _payment_requests_not_overbooked() -> str | None:
+    """A payment request's booked receipts (its own payment's, its statement
+    lines' and its other payments') never exceed its amount unless an
+    administrator accepted the difference."""
+    over = (
+        PaymentRequest.objects.annotate(
+            own=_booked_for_request(Q(payment_id=OuterRef("payment_id")), group_by="payment_id"),
+            lines=_booked_for_request(
+                Q(payment__statement_line__payment_request=OuterRef("pk")),
+                ~Q(payment_id=OuterRef("payment_id")),
+                group_by="payment__statement_line__payment_request",
+            ),
+            others=_booked_for_request(
+                Q(payment__booked_for_requests=OuterRef("pk")),
+                group_by="payment__booked_for_requests",
+            ),
+        )
+        .filter(own__gt=F("amount_cents") - F("lines") - F("others"))
+        .filter(difference_accepted_at__isnull=True)
+        .order_by("pk")
+    )
+    if over.exists():
+        return (
+            f"payment requests {_first_ids(over)} have booked receipts beyond their amount "
+            "and no administrator accepted it"
+        )
+    return None
+
+
 BOOKS_INVARIANTS: tuple[tuple[str, Callable[[], str | None]], ...] = (
     ("journals_balanced", _journals_balanced),
     ("ledger_sums_to_zero", _ledger_sums_to_zero),
@@ -303,6 +347,7 @@ BOOKS_INVARIANTS: tuple[tuple[str, Callable[[], str | None]], ...] = (
     ("succeeded_payments_have_one_receipt", _succeeded_payments_have_one_receipt),
     ("refunds_within_receipt", _refunds_within_receipt),
     ("no_negative_balance", _no_negative_balance),
+    ("payment_requests_not_overbooked", _payment_requests_not_overbooked),
 )
 
 
@@ -353,18 +398,12 @@ def statement_summaries() -> QuerySet[BankStatement]:
     """Statements with their line counts by status, newest first (one query)."""
     return (
         BankStatement.objects.select_related("uploaded_by")
+        .defer("content")
         .annotate(
             line_count=Count("lines"),
             booked_count=Count("lines", filter=Q(lines__status=StatementLineStatus.BOOKED)),
             pending_count=Count(
-                "lines",
-                filter=Q(
-                    lines__status__in=[
-                        StatementLineStatus.UNMATCHED,
-                        StatementLineStatus.PARTIAL,
-                        StatementLineStatus.OVERPAID,
-                    ]
-                ),
+                "lines", filter=Q(lines__status__in=sorted(STATEMENT_LINES_TO_DECIDE))
             ),
         )
         .order_by("-uploaded_at", "-id")

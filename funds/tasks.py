@@ -9,8 +9,10 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from funds.models import BankStatement
 from funds.selectors import books_check
 from funds.services import payment_requests_issue_due
+from funds.services.statements import bank_statement_process
 from funds.stripe.services import pledges_charge_due
 from funds.stripe.webhooks import RECONCILE_WINDOW, stripe_reconcile
 
@@ -55,3 +57,13 @@ def stripe_reconcile_recent(**kwargs: Any) -> dict[str, int]:
 def issue_due_payment_requests(**kwargs: Any) -> int:
     """Daily: payment requests for monthly pledges paid by bank transfer."""
     return len(payment_requests_issue_due(today=timezone.localdate()))
+
+
+@shared_task(name="funds.import_statement", queue="default", acks_late=True)
+def import_statement(*, statement_id: int, **kwargs: Any) -> str:
+    """Match and book an uploaded statement's lines, in batches (resumes where
+    a killed worker stopped; does nothing once done). Returns its status."""
+    statement = BankStatement.objects.filter(pk=statement_id).first()
+    if statement is None:
+        return "missing"
+    return str(bank_statement_process(statement=statement).status)

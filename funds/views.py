@@ -14,8 +14,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from funds import documents, services
+from funds.enums import BankStatementStatus, PaymentRequestStatus
 from funds.forms import LineDecisionForm, MarkPaidForm, StatementUploadForm
 from funds.models import BankStatement, BankStatementLine, PaymentRequest, Refund
+from funds.money import format_money
 from funds.permissions import staff_only
 from funds.selectors import (
     awaiting_payment_requests,
@@ -63,7 +65,10 @@ def statements(request: HttpRequest) -> HttpResponse:
         upload = form.cleaned_data["file"]
         try:
             result = services.bank_statement_import(
-                content=upload.read(), filename=upload.name or "", actor=request.user
+                content=upload.read(),
+                filename=upload.name or "",
+                actor=request.user,
+                process=False,  # in the import task: a long statement outlasts a request
             )
         except services.StatementError as error:
             form.add_error("file", str(error))
@@ -89,11 +94,12 @@ def statements(request: HttpRequest) -> HttpResponse:
 @staff_only
 @require_GET
 def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    statement = get_object_or_404(BankStatement, pk=pk)
+    statement = get_object_or_404(BankStatement.objects.defer("content"), pk=pk)
+    in_progress = statement.status in {BankStatementStatus.RECEIVED, BankStatementStatus.PROCESSING}
     return render(
         request,
         "funds/statement_detail.html",
-        {"statement": statement, "lines": statement_lines(statement)},
+        {"statement": statement, "lines": statement_lines(statement), "in_progress": in_progress},
     )
 
 
@@ -131,16 +137,25 @@ def payment_request_mark_paid(request: HttpRequest, pk: int) -> HttpResponse:
             form.cleaned_data["received_on"], time(12), tzinfo=timezone.get_current_timezone()
         )
         try:
-            services.payment_request_mark_paid(
+            booked = services.payment_request_mark_paid(
                 request=payment_request,
                 amount_cents=form.cleaned_data["amount"],
                 received_at=received,
                 actor=request.user,
+                choice=form.cleaned_data["choice"],
+                reason=form.cleaned_data["reason"],
             )
         except services.StatementError as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, _("The transfer is booked."))
+            if booked.status == PaymentRequestStatus.AWAITING_PAYMENT:
+                messages.success(
+                    request,
+                    _("The partial payment is booked; %(rest)s is still due.")
+                    % {"rest": format_money(booked.remaining_cents)},
+                )
+            else:
+                messages.success(request, _("The transfer is booked."))
     return redirect("funds:statements")
 
 

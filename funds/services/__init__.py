@@ -3,8 +3,6 @@ bank transfers. The public names are re-exported here."""
 
 from funds.services.bank_transfers import (
     StatementError,
-    StatementImport,
-    bank_statement_import,
     payment_request_issue,
     payment_request_mark_paid,
     payment_requests_issue_due,
@@ -20,11 +18,13 @@ from funds.services.payments import (
     payment_email_enqueue,
     payment_succeed,
     payment_transition,
+    receipt_earmarks_record,
     receipt_record_for_payment,
 )
 from funds.services.pledges import pledge_amend, pledge_create, pledge_submit, pledge_validate
 from funds.services.refunds import refund_fail, refund_mark_reviewed, refund_record, refund_succeed
 from funds.services.settings import FundSettingError, fund_setting_change
+from funds.services.statements import StatementImport, bank_statement_import
 
 __all__ = [
     "RECEIPTABLE_STATUSES",
@@ -50,6 +50,7 @@ __all__ = [
     "pledge_create",
     "pledge_submit",
     "pledge_validate",
+    "receipt_earmarks_record",
     "receipt_record_for_payment",
     "refund_fail",
     "refund_mark_reviewed",

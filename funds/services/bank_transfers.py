@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
@@ -16,7 +14,6 @@ from stdnum.iso7064 import mod_97_10
 from contributors.enums import PledgeFrequency, PledgeStatus
 from contributors.models import Pledge
 from contributors.services import pledge_schedule_next_charge
-from funds.camt import StatementFormatError, parse_statement
 from funds.enums import (
     PAYMENT_REQUEST_TRANSITIONS,
     STATEMENT_LINE_TRANSITIONS,
@@ -28,18 +25,18 @@ from funds.enums import (
 )
 from funds.errors import FundsError
 from funds.models import (
-    BankStatement,
     BankStatementLine,
     Payment,
     PaymentRequest,
     PaymentRequestCounter,
 )
-from funds.money import MoneyError, positive_money
+from funds.money import MoneyError, format_money, positive_money
 from funds.services.payments import (
     PaymentError,
     payment_create,
     payment_succeed,
     payment_transition,
+    receipt_record_for_payment,
 )
 from librery.services import log_action
 from librery.transitions import transition
@@ -115,97 +112,6 @@ class StatementError(FundsError, ValueError):
     """A statement or a decision on one of its lines that cannot be accepted."""
 
 
-@dataclass(frozen=True)
-class StatementImport:
-    statements: list[BankStatement]
-    created: bool
-
-
-def _classify(line: BankStatementLine, references: tuple[str, ...]) -> None:
-    """Match a credit line by reference, then amount; sets status and request."""
-    if not line.is_credit:
-        line.status = StatementLineStatus.DEBIT
-        return
-    request = None
-    if line.currency == "EUR" and references:
-        request = PaymentRequest.objects.filter(reference__in=references).first()
-    if request is None:
-        line.status = StatementLineStatus.UNMATCHED
-        return
-    line.payment_request = request
-    line.reference_found = request.reference
-    if request.status != PaymentRequestStatus.AWAITING_PAYMENT:
-        line.status = StatementLineStatus.OVERPAID
-    elif line.amount_cents == request.amount_cents:
-        line.status = StatementLineStatus.MATCHED
-    elif line.amount_cents < request.amount_cents:
-        line.status = StatementLineStatus.PARTIAL
-    else:
-        line.status = StatementLineStatus.OVERPAID
-
-
-def bank_statement_import(
-    *, content: bytes, filename: str, actor: Any, at: datetime | None = None
-) -> StatementImport:
-    """Record a CAMT.053 statement: credit lines are matched to payment requests
-    by structured reference and amount; exact matches are booked at once,
-    partial and over-payments wait for an administrator's decision, the rest
-    is listed as unmatched. Uploading the same statement again changes nothing."""
-    try:
-        parsed = parse_statement(content)
-    except StatementFormatError as error:
-        raise StatementError(str(error)) from None
-    at = at or timezone.now()
-    digest = hashlib.sha256(content).hexdigest()
-    statements: list[BankStatement] = []
-    created_any = False
-    with transaction.atomic():
-        for item in parsed:
-            statement, created = BankStatement.objects.get_or_create(
-                account_iban=item.account_iban,
-                statement_id=item.statement_id,
-                defaults={
-                    "message_id": item.message_id[:140],
-                    "created_on_bank_at": item.created_at,
-                    "filename": filename[:255],
-                    "sha256": digest,
-                    "uploaded_by": actor if getattr(actor, "is_authenticated", False) else None,
-                    "uploaded_at": at,
-                },
-            )
-            statements.append(statement)
-            if not created:
-                continue
-            created_any = True
-            seen: set[str] = set()
-            for entry in item.entries:
-                reference = entry.entry_reference
-                if reference in seen:  # the same bank reference twice in one statement
-                    reference = f"{reference}#{len(seen)}"
-                seen.add(reference)
-                line = BankStatementLine(
-                    statement=statement,
-                    entry_reference=reference,
-                    amount_cents=entry.amount_cents,
-                    currency=entry.currency[:3],
-                    is_credit=entry.is_credit,
-                    booking_date=entry.booking_date,
-                    debtor_name=entry.debtor_name,
-                    remittance_information=entry.remittance_information,
-                )
-                _classify(line, entry.references)
-                line.save()
-                if line.status == StatementLineStatus.MATCHED:
-                    _line_book(line=line, actor=actor)
-            log_action(
-                action="funds.bank_statement.imported",
-                obj=statement,
-                actor=actor,
-                data={"lines": len(item.entries), "sha256": digest},
-            )
-    return StatementImport(statements=statements, created=created_any)
-
-
 # Unreachable: every caller checks the locked line's status before the transition.
 def _line_refused(line: BankStatementLine, _to_status: str) -> str:  # pragma: no cover
     if line.status in {StatementLineStatus.BOOKED, StatementLineStatus.IGNORED}:
@@ -217,11 +123,12 @@ def _request_refused(_request: PaymentRequest, _to_status: str) -> str:
     return _("This payment request is not awaiting payment.")
 
 
-def _line_book(*, line: BankStatementLine, actor: Any) -> BankStatementLine:
-    """Book a credit line, once, as a receipt for its payment request."""
+def _line_book(*, line: BankStatementLine, actor: Any, accepted: bool = False) -> BankStatementLine:
+    """Book a credit line, once, as a receipt for its payment request; `accepted`
+    when an administrator decided it (a different amount is then accepted)."""
 
     def book(locked: BankStatementLine) -> list[str]:
-        locked.booked_payment = _line_receive(line=locked, actor=actor)
+        locked.booked_payment = _line_receive(line=locked, actor=actor, accepted=accepted)
         return ["booked_payment"]
 
     booked, _changed = transition(
@@ -241,36 +148,102 @@ def _line_book(*, line: BankStatementLine, actor: Any) -> BankStatementLine:
     return booked
 
 
-def _line_receive(*, line: BankStatementLine, actor: Any) -> Payment:
-    """The succeeded payment of a credit line (locked by the caller): its payment
-    request's own, or an extra one when that one is already booked; an awaiting
-    request becomes paid."""
+def _received_at(booking_date: date | None) -> datetime:
+    if booking_date is None:
+        return timezone.now()
+    return datetime.combine(booking_date, time(12), tzinfo=timezone.get_current_timezone())
+
+
+def _request_payment(
+    *, request: PaymentRequest, amount_cents: int, idempotency_key: str, actor: Any
+) -> tuple[Payment, bool]:
+    """The payment that receives `amount_cents` for a locked request: its own
+    while pending (for the amount received), else a new one; and whether it is new."""
+    payment = Payment.objects.select_for_update(of=("self",)).get(pk=request.payment_id)
+    if payment.status == PaymentStatus.PENDING:
+        if payment.amount_cents != amount_cents:
+            payment.amount_cents = amount_cents
+            payment.save(update_fields=["amount_cents", "updated_at"])
+        return payment, False
+    extra = payment_create(
+        pledge=request.pledge,
+        method=PaymentMethod.BANK_TRANSFER,
+        amount_cents=amount_cents,
+        idempotency_key=idempotency_key,
+        actor=actor,
+    )
+    return extra, True
+
+
+def _receive(
+    *,
+    payment: Payment,
+    amount_cents: int,
+    received_at: datetime,
+    source: PaymentEventSource,
+    actor: Any,
+    settles: bool,
+) -> None:
+    """The payment succeeded with its receipt; the pledge counts as paid only
+    when the request is `settles` (a partial payment leaves a one-time pledge
+    awaiting the rest)."""
+    if settles:
+        payment_succeed(
+            payment=payment,
+            gross_cents=amount_cents,
+            processor_fee_cents=0,
+            received_at=received_at,
+            source=source,
+            actor=actor,
+        )
+        return
+    payment_transition(
+        payment=payment,
+        to_status=PaymentStatus.SUCCEEDED,
+        source=source,
+        at=received_at,
+        actor=actor,
+    )
+    receipt_record_for_payment(
+        payment=payment, gross_cents=amount_cents, processor_fee_cents=0, received_at=received_at
+    )
+
+
+def _accept_difference(request: PaymentRequest, *, actor: Any, reason: str = "") -> None:
+    request.difference_accepted_by = actor if getattr(actor, "is_authenticated", False) else None
+    request.difference_accepted_at = timezone.now()
+    request.difference_reason = reason
+    request.save(
+        update_fields=["difference_accepted_by", "difference_accepted_at", "difference_reason"]
+    )
+
+
+def _line_receive(*, line: BankStatementLine, actor: Any, accepted: bool) -> Payment:
+    """The succeeded payment of a credit line (locked by the caller), for the
+    amount on the line: its payment request's own, or an extra one when that
+    one is already booked or cancelled; an awaiting request becomes paid. An
+    administrator's decision records that a different amount was accepted."""
     if line.payment_request_id is None:  # pragma: no cover -- both callers set it first
         raise StatementError(_("Choose the payment request this transfer pays."))
     request = PaymentRequest.objects.select_for_update(of=("self",)).get(pk=line.payment_request_id)
-    payment = Payment.objects.get(pk=request.payment_id)
-    if payment.status != PaymentStatus.PENDING:
-        # The request's own payment is already booked: this line is an extra payment.
-        payment = payment_create(
-            pledge=request.pledge,
-            method=PaymentMethod.BANK_TRANSFER,
-            amount_cents=line.amount_cents,
-            idempotency_key=f"statement-line-{line.pk}",
-            actor=actor,
-        )
-    received_at = timezone.now()
-    if line.booking_date is not None:
-        received_at = datetime.combine(
-            line.booking_date, time(12), tzinfo=timezone.get_current_timezone()
-        )
-    payment_succeed(
-        payment=payment,
-        gross_cents=line.amount_cents,
-        processor_fee_cents=0,
-        received_at=received_at,
-        source=PaymentEventSource.BANK_STATEMENT,
+    payment, _extra = _request_payment(
+        request=request,
+        amount_cents=line.amount_cents,
+        idempotency_key=f"statement-line-{line.pk}",
         actor=actor,
     )
+    _receive(
+        payment=payment,
+        amount_cents=line.amount_cents,
+        received_at=_received_at(line.booking_date),
+        source=PaymentEventSource.BANK_STATEMENT,
+        actor=actor,
+        settles=True,
+    )
+    request.received_cents += line.amount_cents
+    request.save(update_fields=["received_cents"])
+    if accepted and request.received_cents != request.amount_cents:
+        _accept_difference(request, actor=actor)
     if request.status == PaymentRequestStatus.AWAITING_PAYMENT:
         transition(
             instance=request,
@@ -292,9 +265,10 @@ def statement_line_decide(
     payment_request: PaymentRequest | None = None,
 ) -> BankStatementLine:
     """An administrator's decision on a line that was not booked automatically:
-    ``book`` it (a partial or over-payment, or an unmatched line assigned to
-    `payment_request` by hand) or ``ignore`` it. The author is recorded; a
-    line is booked at most once."""
+    ``book`` it (a partial or over-payment, a transfer for a cancelled request,
+    or an unmatched line assigned to `payment_request` by hand) or ``ignore``
+    it. The author is recorded, and on the request that a different amount was
+    accepted; a line is booked at most once."""
     if decision not in {"book", "ignore"}:
         raise StatementError(_("Choose to book or to ignore the line."))
     with transaction.atomic():
@@ -326,41 +300,140 @@ def statement_line_decide(
             raise StatementError(_("Choose the payment request this transfer pays."))
         if locked.currency != "EUR":
             raise StatementError(_("Only transfers in euros can be booked."))
-        return _line_book(line=locked, actor=actor)
+        return _line_book(line=locked, actor=actor, accepted=True)
+
+
+# A manual booking of an amount other than what is due says what it is.
+MANUAL_PARTIAL = "partial"
+MANUAL_ACCEPT = "accept"
+
+
+def _check_manual_choice(*, due: int, amount_cents: int, choice: str, reason: str) -> None:
+    if choice not in {"", MANUAL_PARTIAL, MANUAL_ACCEPT}:
+        raise StatementError(_("Choose a partial payment or to accept it as full payment."))
+    if amount_cents == due:
+        return
+    if not choice:
+        raise StatementError(
+            _(
+                "%(received)s is not the %(due)s due: book it as a partial payment, "
+                "or accept it as full payment and give the reason."
+            )
+            % {"received": format_money(amount_cents), "due": format_money(due)}
+        )
+    if choice == MANUAL_PARTIAL and amount_cents > due:
+        raise StatementError(
+            _(
+                "A partial payment is less than the %(due)s due; accept a larger amount "
+                "as full payment and give the reason."
+            )
+            % {"due": format_money(due)}
+        )
+    if choice == MANUAL_ACCEPT and not reason:
+        raise StatementError(_("Give the reason for accepting this amount as full payment."))
 
 
 def payment_request_mark_paid(
-    *, request: PaymentRequest, amount_cents: int, received_at: datetime, actor: Any
+    *,
+    request: PaymentRequest,
+    amount_cents: int,
+    received_at: datetime,
+    actor: Any,
+    choice: str = "",
+    reason: str = "",
 ) -> PaymentRequest:
-    """Manual reconciliation: an administrator saw the transfer on the bank
-    account and books it by hand (the author is recorded on the payment event)."""
+    """Manual reconciliation: an administrator saw a transfer on the bank
+    account and books the amount received (the payment is for that amount; the
+    author is recorded on the payment event). An amount other than what is
+    still due needs a choice: ``partial`` (less: the request stays open for the
+    rest) or ``accept`` as full payment, with a reason kept on the request and
+    in the audit log."""
     try:
         positive_money(amount_cents, request.currency)
     except MoneyError:
         raise StatementError(_("Enter the amount received.")) from None
+    reason = reason.strip()
     with transaction.atomic():
         locked = PaymentRequest.objects.select_for_update(of=("self",)).get(pk=request.pk)
         if locked.status != PaymentRequestStatus.AWAITING_PAYMENT:
             raise StatementError(_request_refused(locked, PaymentRequestStatus.PAID))
-        payment_succeed(
-            payment=Payment.objects.get(pk=locked.payment_id),
-            gross_cents=amount_cents,
-            processor_fee_cents=0,
+        due = locked.remaining_cents
+        _check_manual_choice(due=due, amount_cents=amount_cents, choice=choice, reason=reason)
+        payment, extra = _request_payment(
+            request=locked,
+            amount_cents=amount_cents,
+            idempotency_key=f"payment-request-{locked.pk}-{locked.extra_payments.count() + 1}",
+            actor=actor,
+        )
+        partial_payment = amount_cents < due and choice == MANUAL_PARTIAL
+        _receive(
+            payment=payment,
+            amount_cents=amount_cents,
             received_at=received_at,
             source=PaymentEventSource.MANUAL,
             actor=actor,
+            settles=not partial_payment,
         )
+        if extra:
+            locked.extra_payments.add(payment)
+        locked.received_cents += amount_cents
+        locked.save(update_fields=["received_cents"])
+        if partial_payment:
+            log_action(
+                action="funds.payment_request.paid_partially",
+                obj=locked,
+                actor=actor,
+                data={"amount_cents": amount_cents, "remaining_cents": locked.remaining_cents},
+            )
+            return locked
+        if amount_cents != due:
+            _accept_difference(locked, actor=actor, reason=reason)
         paid, _changed = transition(
             instance=locked,
             to_status=PaymentRequestStatus.PAID,
             transitions=PAYMENT_REQUEST_TRANSITIONS,
             action="funds.payment_request.paid_manually",
             actor=actor,
-            data={"amount_cents": amount_cents},
+            data={
+                "amount_cents": amount_cents,
+                **({"choice": choice, "reason": reason} if choice else {}),
+            },
             error_cls=StatementError,
             message=_request_refused,
         )
     return paid
+
+
+def payment_request_cancel(*, request: PaymentRequest, actor: Any) -> PaymentRequest:
+    """A request awaiting payment is cancelled (its pledge was): its own payment,
+    still pending, fails; a transfer that comes later waits for an administrator.
+    Already cancelled: nothing happens."""
+
+    def fail_payment(locked: PaymentRequest) -> list[str]:
+        payment = Payment.objects.get(pk=locked.payment_id)
+        if payment.status == PaymentStatus.PENDING:
+            payment_transition(
+                payment=payment,
+                to_status=PaymentStatus.FAILED,
+                source=PaymentEventSource.SYSTEM,
+                actor=actor,
+                failure_code="request_cancelled",
+                failure_message="The payment request was cancelled with its pledge.",
+            )
+        return []
+
+    cancelled, _changed = transition(
+        instance=request,
+        to_status=PaymentRequestStatus.CANCELLED,
+        transitions=PAYMENT_REQUEST_TRANSITIONS,
+        action="funds.payment_request.cancelled",
+        actor=actor,
+        prepare=fail_payment,
+        data={"pledge": request.pledge_id},
+        error_cls=StatementError,
+        message=_request_refused,
+    )
+    return cancelled
 
 
 def payment_requests_issue_due(*, today: date, actor: Any = None) -> list[PaymentRequest]:

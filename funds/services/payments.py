@@ -25,6 +25,7 @@ from funds.models import (
     Payment,
     PaymentEvent,
     Receipt,
+    ReceiptEarmark,
 )
 from funds.money import Money, MoneyError, positive_money
 from funds.services.ledger import journal_post, ledger_account
@@ -269,6 +270,7 @@ def receipt_record_for_payment(
             ],
             journal=journal,
         )
+        receipt_earmarks_record(receipt=receipt)
         log_action(
             action="funds.receipt.recorded",
             obj=receipt,
@@ -310,3 +312,12 @@ def payment_succeed(
         )
         pledge_record_payment_success(pledge=receipt.pledge, actor=actor)
     return receipt
+
+
+def receipt_earmarks_record(*, receipt: Receipt) -> None:
+    """The receipt's snapshot as lines (one per project) beside its JSON copy:
+    the form the monthly allocation sums in the database."""
+    ReceiptEarmark.objects.bulk_create(
+        ReceiptEarmark(receipt=receipt, project_id=e["project_id"], share_bp=e["share_bp"])
+        for e in receipt.earmarks
+    )

@@ -19,11 +19,11 @@ from contributors import services as contributor_services
 from contributors.enums import PaymentMethod
 from contributors.models import Pledge, User
 from contributors.services import ContributionError, EarmarkInput
-from funds.enums import FundSettingKey
+from funds.enums import FundSettingKey, PaymentRequestStatus
 from funds.models import PaymentRequest
 from funds.money import format_money
 from funds.selectors import fund_settings_at
-from funds.services.bank_transfers import payment_request_issue
+from funds.services.bank_transfers import payment_request_cancel, payment_request_issue
 from projects.models import Project
 
 
@@ -113,3 +113,20 @@ def pledge_amend(
         earmarks=earmarks,
         earmark_cap_bp=cap,
     )
+
+
+def pledge_cancel(*, pledge: Pledge, actor: User) -> Pledge:
+    """Cancel a pledge (see `contributors.services.pledge_cancel`) and its payment
+    requests still awaiting payment, so nobody is asked to pay it any more.
+    Every cancellation of a pledge goes through here."""
+    with transaction.atomic():
+        # The requests first, then the pledge: the order a statement's booking takes.
+        open_requests = list(
+            PaymentRequest.objects.select_for_update(of=("self",))
+            .filter(pledge=pledge, status=PaymentRequestStatus.AWAITING_PAYMENT)
+            .order_by("pk")
+        )
+        cancelled = contributor_services.pledge_cancel(pledge=pledge, actor=actor)
+        for request in open_requests:
+            payment_request_cancel(request=request, actor=actor)
+    return cancelled

@@ -27,6 +27,7 @@ from funds.services.payments import (
     _check_amounts,
     _receipt_journal,
     payment_transition,
+    receipt_earmarks_record,
 )
 from librery.services import log_action
 from librery.transitions import transition
@@ -164,6 +165,7 @@ def refund_succeed(
             earmarks=original.earmarks,
             journal=journal,
         )
+        receipt_earmarks_record(receipt=receipt)
         transition(
             instance=locked,
             to_status=RefundStatus.SUCCEEDED,

@@ -12,6 +12,7 @@ from funds.models import BankStatement, Receipt
 from funds.services import payment_request_issue, payment_succeed
 from tests.factories.contributors import EarmarkFactory, PledgeFactory
 from tests.factories.funds import PaymentFactory
+from tests.funds.statements import for_fund
 from tests.paths import DATA
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
@@ -64,7 +65,9 @@ def test_reconciliation_api_is_for_administrators(
     administrator: Client, contributor: Client
 ) -> None:
     def upload() -> dict[str, SimpleUploadedFile]:
-        return {"file": SimpleUploadedFile("s.xml", SMALL.read_bytes(), "application/xml")}
+        return {
+            "file": SimpleUploadedFile("s.xml", for_fund(SMALL.read_bytes()), "application/xml")
+        }
 
     assert contributor.post("/api/v1/funds/statements/", upload()).status_code == 403
     response = administrator.post("/api/v1/funds/statements/", upload())
@@ -120,7 +123,7 @@ def test_schema_documents_the_endpoints() -> None:
 def test_statement_list_upload_limit_and_refused_decision(
     administrator: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    upload = SimpleUploadedFile("s.xml", SMALL.read_bytes(), "application/xml")
+    upload = SimpleUploadedFile("s.xml", for_fund(SMALL.read_bytes()), "application/xml")
     statement_id = administrator.post("/api/v1/funds/statements/", {"file": upload}).json()[0]["id"]
     listed = administrator.get("/api/v1/funds/statements/").json()
     assert [(s["id"], s["filename"], s["line_count"]) for s in listed] == [

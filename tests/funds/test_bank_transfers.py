@@ -22,6 +22,7 @@ from funds.services import (
     structured_reference,
 )
 from tests.factories.contributors import PledgeFactory
+from tests.funds.statements import for_fund
 from tests.funds.test_camt import _document
 from tests.paths import DATA
 
@@ -93,7 +94,9 @@ def test_references_are_found_in_free_text() -> None:
 def _month_with(reference: str) -> bytes:
     text = MONTH.read_text(encoding="utf-8")
     assert "Transfer ref HBAVHC9717" in text
-    return text.replace("Transfer ref HBAVHC9717", f"Transfer ref {reference}", 1).encode()
+    return for_fund(
+        text.replace("Transfer ref HBAVHC9717", f"Transfer ref {reference}", 1).encode()
+    )
 
 
 def test_real_statement_books_the_matching_line_once_even_uploaded_twice() -> None:
@@ -180,7 +183,7 @@ def test_manual_reconciliation_records_its_author(administrator_user: User) -> N
             SMALL.read_bytes().replace(
                 b'<Amt Ccy="EUR">789903.41</Amt>', b'<Amt Ccy="EUR">12abc</Amt>', 1
             ),
-            "not a number",
+            "not a positive amount in euros and cents",
         ),
         (
             SMALL.read_bytes().replace(b"<IBAN>BE86463768548050</IBAN>", b"", 1),
@@ -222,7 +225,7 @@ def _entry(*, amount: str = "12.50", currency: str = "EUR", extra: str = "") -> 
 
 
 def _statement(*entries: str) -> bytes:
-    return _document("".join(entries))
+    return for_fund(_document("".join(entries)))
 
 
 def test_the_same_bank_reference_twice_keeps_both_lines() -> None:

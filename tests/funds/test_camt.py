@@ -107,15 +107,15 @@ def test_a_statement_without_a_creation_date_is_read_without_one() -> None:
         ),
         (
             _document(ENTRY.replace("12.50", "twelve")),
-            "An amount in the statement is not a number.",
+            "An amount in the statement is not a positive amount in euros and cents: “twelve”.",
         ),
         (
             _document(ENTRY.replace("12.50", "0.00")),
-            "An amount in the statement is not a positive number of cents.",
+            "An amount in the statement is not a positive amount in euros and cents: “0.00”.",
         ),
         (
             _document(ENTRY.replace("12.50", "12.505")),
-            "An amount in the statement is not a positive number of cents.",
+            "An amount in the statement is not a positive amount in euros and cents: “12.505”.",
         ),
         (
             _document(ENTRY.replace("CRDT", "BOTH")),

@@ -91,3 +91,26 @@ pytestmark = [pytest.mark.unit]
 )
 def test_a_row_is_named_in_one_line(row: object, name: str) -> None:
     assert str(row) == name
+
+
+@pytest.mark.django_db
+def test_a_receipt_s_earmark_lines_follow_its_snapshot() -> None:
+    """Recorded with the receipt (one line per earmarked project), named in one line."""
+    from funds.enums import PaymentEventSource  # noqa: PLC0415 -- only this test
+    from funds.models import ReceiptEarmark  # noqa: PLC0415 -- only this test
+    from funds.services import payment_succeed  # noqa: PLC0415 -- only this test
+    from tests.factories.contributors import EarmarkFactory, PledgeFactory  # noqa: PLC0415
+    from tests.factories.funds import PaymentFactory  # noqa: PLC0415 -- only this test
+
+    pledge = PledgeFactory.create(amount_cents=3_000)
+    earmark = EarmarkFactory.create(pledge=pledge, share_bp=1234)
+    receipt = payment_succeed(
+        payment=PaymentFactory.create(pledge=pledge),
+        gross_cents=3_000,
+        processor_fee_cents=0,
+        received_at=datetime(2026, 3, 5, tzinfo=UTC),
+        source=PaymentEventSource.STRIPE_WEBHOOK,
+    )
+    [line] = ReceiptEarmark.objects.filter(receipt=receipt)
+    assert (line.project_id, line.share_bp) == (earmark.project_id, 1234)
+    assert str(line) == f"receipt {receipt.pk}: project {earmark.project_id} 1234 bp"

@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
+from django.test import Client, TestCase
 
 from contributors.models import User
 from funds.enums import PaymentRequestStatus, StatementLineStatus
@@ -12,6 +12,7 @@ from funds.models import BankStatement, BankStatementLine, Receipt
 from funds.services import payment_request_issue, refund_record
 from tests.factories.contributors import PledgeFactory
 from tests.factories.funds import PaymentFactory
+from tests.funds.statements import for_fund, statement_tasks
 from tests.paths import DATA
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
@@ -21,7 +22,9 @@ URL = "/en/funds/reconciliation/"
 
 
 def _upload(client: Client, content: bytes, name: str = "statement.xml") -> Any:
-    return client.post(URL, {"file": SimpleUploadedFile(name, content, "application/xml")})
+    """Upload a statement; the import task it enqueues runs as a worker would."""
+    with statement_tasks(), TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(URL, {"file": SimpleUploadedFile(name, content, "application/xml")})
 
 
 @pytest.mark.parametrize(
@@ -39,7 +42,7 @@ def test_only_administrators_reach_reconciliation(
 def test_upload_twice_books_once_and_lists_unmatched(administrator: Client) -> None:
     pledge = PledgeFactory.create(amount_cents=78_990_440, payment_method="bank_transfer")
     request = payment_request_issue(pledge=pledge)
-    content = SMALL.read_bytes().replace(
+    content = for_fund(SMALL.read_bytes()).replace(
         b"<Ustrd>NOTPROVIDED</Ustrd>", f"<Ustrd>Facture {request.reference}</Ustrd>".encode()
     )
     response = _upload(administrator, content)
@@ -68,7 +71,7 @@ def test_malformed_upload_gets_a_message(administrator: Client) -> None:
 def test_unmatched_line_booked_by_hand_with_author(
     administrator: Client, administrator_user: User
 ) -> None:
-    _upload(administrator, SMALL.read_bytes())
+    _upload(administrator, for_fund(SMALL.read_bytes()))
     line = BankStatementLine.objects.get(status=StatementLineStatus.UNMATCHED)
     request = payment_request_issue(
         pledge=PledgeFactory.create(amount_cents=78_990_440, payment_method="bank_transfer")
@@ -129,7 +132,7 @@ def _messages(response: Any) -> list[str]:
 def test_refused_decisions_and_payments_are_explained(
     administrator: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    administrator.get(_upload(administrator, SMALL.read_bytes())["Location"])
+    administrator.get(_upload(administrator, for_fund(SMALL.read_bytes()))["Location"])
     debit = BankStatementLine.objects.filter(status=StatementLineStatus.DEBIT).first()
     assert debit is not None
     decide = f"{URL}lines/{debit.pk}/decide/"

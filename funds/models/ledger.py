@@ -1,0 +1,107 @@
+"""The double-entry ledger: accounts, journals and their legs."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from funds.enums import (
+    AccountKind,
+    JournalSource,
+)
+
+
+class Account(models.Model):
+    """A ledger account: one of each fund-wide kind, and one balance per project."""
+
+    kind = models.CharField(_("kind"), max_length=30, choices=AccountKind.choices)
+    project = models.ForeignKey(
+        "projects.Project",
+        verbose_name=_("project"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ledger_accounts",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("ledger account")
+        verbose_name_plural = _("ledger accounts")
+        ordering = ["kind", "project_id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=AccountKind.values), name="account_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(kind=AccountKind.PROJECT, project__isnull=False)
+                    | (~models.Q(kind=AccountKind.PROJECT) & models.Q(project__isnull=True))
+                ),
+                name="account_project_iff_project_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=models.Q(project__isnull=True),
+                name="account_one_per_fund_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["project"],
+                condition=models.Q(project__isnull=False),
+                name="account_one_per_project",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.project_id is not None:
+            return f"{self.kind}:{self.project_id}"
+        return str(self.kind)
+
+
+class Journal(models.Model):
+    """One booked outside event: legs that sum to zero. Append-only."""
+
+    source = models.CharField(_("source"), max_length=30, choices=JournalSource.choices)
+    external_id = models.CharField(_("external id"), max_length=200)
+    memo = models.CharField(_("memo"), max_length=300, blank=True)
+    booked_at = models.DateTimeField(_("booked at"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("journal")
+        verbose_name_plural = _("journals")
+        ordering = ["booked_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"], name="journal_one_per_source_event"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.external_id} (#{self.pk})"
+
+
+class JournalLeg(models.Model):
+    """One side of a journal: positive is a debit, negative a credit (cents)."""
+
+    journal = models.ForeignKey(
+        Journal, verbose_name=_("journal"), on_delete=models.PROTECT, related_name="legs"
+    )
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.PROTECT, related_name="legs"
+    )
+    amount_cents = models.BigIntegerField(_("amount (cents)"))
+
+    class Meta:
+        verbose_name = _("journal leg")
+        verbose_name_plural = _("journal legs")
+        ordering = ["journal_id", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(amount_cents=0), name="journal_leg_amount_not_zero"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.journal_id}/{self.account_id}: {self.amount_cents} (#{self.pk})"
+
+
+# --- Payments -----------------------------------------------------------------
