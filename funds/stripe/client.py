@@ -8,9 +8,12 @@ idempotency key derived from our own rows (`payment_{id}`, `refund_{id}`,
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Any
 
 import stripe
@@ -40,8 +43,17 @@ class GatewayCardError(GatewayError):
         self.payment_intent_id = payment_intent_id
 
 
+class GatewayNotFoundError(GatewayError):
+    """Stripe does not know the object (404, `resource_missing`): asking again
+    will not help."""
+
+
 class SignatureError(FundsError, ValueError):
     """A webhook whose signature, age or mode cannot be trusted."""
+
+
+class EventFormatError(FundsError, ValueError):
+    """A body that is not a Stripe event we can store; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -139,16 +151,51 @@ def _intent_state(raw: Any) -> IntentState:
     )
 
 
-def _event_state(raw: Any) -> EventState:
-    event = _plain(raw)
-    obj = event["data"]["object"]
+def _not_found_or_gateway_error(error: stripe.StripeError, object_id: str) -> GatewayError:
+    """A retrieve Stripe refused: the object is unknown to Stripe, or Stripe failed."""
+    if error.http_status == HTTPStatus.NOT_FOUND:
+        return GatewayNotFoundError(f"Stripe does not know {object_id}.")
+    return GatewayError(str(error))
+
+
+def _text(data: dict[str, Any], name: str, *, path: str, required: bool) -> str:
+    value = data.get(name)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or (required and not value):
+        qualifier = "a non-empty string" if required else "a string"
+        raise EventFormatError(f'"{path}" must be {qualifier}.')
+    return value
+
+
+def _event_state(event: object) -> EventState:
+    """The fields we use of an event (as plain JSON), each of the type Stripe
+    documents; `EventFormatError` names the first that is not."""
+    if not isinstance(event, dict):
+        raise EventFormatError("The body is not a JSON object.")
+    data = event.get("data")
+    obj = data.get("object") if isinstance(data, dict) else None
+    if not isinstance(obj, dict):
+        raise EventFormatError('"data.object" must be an object.')
+    livemode = event.get("livemode", False)
+    if not isinstance(livemode, bool):
+        raise EventFormatError('"livemode" must be true or false.')
+    created = event.get("created")
+    if not isinstance(created, int) or isinstance(created, bool):
+        raise EventFormatError('"created" must be a whole number.')
     return EventState(
-        id=str(event["id"]),
-        type=str(event["type"]),
-        livemode=bool(event.get("livemode", False)),
-        object_id=str(obj.get("id") or ""),
-        created=int(event.get("created") or 0),
+        id=_text(event, "id", path="id", required=True),
+        type=_text(event, "type", path="type", required=True),
+        livemode=livemode,
+        object_id=_text(obj, "id", path="data.object.id", required=False),
+        created=created,
     )
+
+
+def _signed_at(signature_header: str) -> int:
+    """The signature's timestamp, read as Stripe's SDK reads it (the first `t=`)."""
+    items = [item.split("=", 2) for item in signature_header.split(",")]
+    return next(int(item[1]) for item in items if item[0] == "t")
 
 
 class StripeGateway:
@@ -279,7 +326,7 @@ class StripeGateway:
                 payment_intent_id, params={"expand": ["latest_charge"]}
             )
         except stripe.StripeError as error:
-            raise GatewayError(str(error)) from error
+            raise _not_found_or_gateway_error(error, payment_intent_id) from error
         return _intent_state(intent)
 
     def payment_intent_list(self, *, created_gte: int) -> list[IntentState]:
@@ -350,7 +397,7 @@ class StripeGateway:
                 dispute_id, params={"expand": ["balance_transactions"]}
             )
         except stripe.StripeError as error:
-            raise GatewayError(str(error)) from error
+            raise _not_found_or_gateway_error(error, dispute_id) from error
         data = _plain(dispute)
         fee = sum(int(txn["fee"]) for txn in data.get("balance_transactions") or [])
         return DisputeState(
@@ -365,7 +412,7 @@ class StripeGateway:
         try:
             charge = self._client.v1.charges.retrieve(charge_id)
         except stripe.StripeError as error:
-            raise GatewayError(str(error)) from error
+            raise _not_found_or_gateway_error(error, charge_id) from error
         return _id_of(_plain(charge).get("payment_intent"))
 
     # --- events ---------------------------------------------------------------
@@ -375,28 +422,32 @@ class StripeGateway:
             page = self._client.v1.events.list(
                 params={"created": {"gte": created_gte}, "limit": 100}
             )
-            return [_event_state(event) for event in page.auto_paging_iter()]
+            return [_event_state(_plain(event)) for event in page.auto_paging_iter()]
         except stripe.StripeError as error:
             raise GatewayError(str(error)) from error
 
     def event_verify(self, *, payload: bytes, signature_header: str) -> EventState:
-        """The event in `payload`, if its signature (on the raw body, at most
-        300 s old) is ours and its mode is ours; else `SignatureError`."""
+        """The event in `payload`, if its signature (on the raw body, made at
+        most 300 s before or after now) is ours and its mode is ours; else
+        `SignatureError`. A signed body that is not an event of the documented
+        shape raises `EventFormatError`."""
         if not self._webhook_secret:
             raise SignatureError("No webhook secret is configured.")
         try:
-            event = stripe.Webhook.construct_event(
-                payload,
-                signature_header,
-                self._webhook_secret,
-                tolerance=WEBHOOK_TOLERANCE_SECONDS,
+            stripe.WebhookSignature.verify_header(
+                payload, signature_header, self._webhook_secret, WEBHOOK_TOLERANCE_SECONDS
             )
-        except (stripe.SignatureVerificationError, ValueError, KeyError) as error:
+        except (stripe.SignatureVerificationError, ValueError) as error:
             raise SignatureError(str(error)) from error
+        # Stripe's SDK refuses only old timestamps; a future one is as suspect.
+        signed_at = _signed_at(signature_header)
+        if signed_at > time.time() + WEBHOOK_TOLERANCE_SECONDS:
+            raise SignatureError(f"Timestamp outside the tolerance zone ({signed_at})")
         try:
-            state = _event_state(event)
-        except (KeyError, TypeError, AttributeError) as error:
-            raise SignatureError("Not a Stripe event.") from error
+            raw = json.loads(payload)
+        except (ValueError, RecursionError) as error:
+            raise EventFormatError("The body is not JSON.") from error
+        state = _event_state(raw)
         if state.livemode != self.livemode:
             raise SignatureError("Live/test mode mismatch.")
         return state

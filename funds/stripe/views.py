@@ -34,7 +34,7 @@ from funds.money import euros_input
 from funds.permissions import staff_only
 from funds.selectors import payments_of
 from funds.services import PaymentError
-from funds.stripe.client import GatewayError, SignatureError, js_url
+from funds.stripe.client import EventFormatError, GatewayError, SignatureError, js_url
 from funds.stripe.forms import RefundForm
 from funds.stripe.selectors import refundable_stripe_payments
 from funds.stripe.services import (
@@ -168,8 +168,10 @@ def sync(request: HttpRequest, pk: int) -> JsonResponse:
 @csrf_exempt
 @require_POST
 def webhook(request: HttpRequest) -> HttpResponse:
-    """Stripe's webhook: 400 for anything not signed by Stripe for our mode,
-    200 once the event is stored with its effects (or was already)."""
+    """Stripe's webhook: 400 for anything not signed by Stripe for our mode
+    or not an event we can store (the reason in the body, for Stripe's
+    delivery log), 200 once the event is stored with its effects (or was
+    already)."""
     if not settings.USE_STRIPE:
         raise Http404
     try:
@@ -177,8 +179,10 @@ def webhook(request: HttpRequest) -> HttpResponse:
             payload=request.body,
             signature_header=request.headers.get("Stripe-Signature", ""),
         )
-    except SignatureError:
-        return HttpResponseBadRequest(b"invalid signature")
+    except SignatureError as error:
+        return HttpResponseBadRequest(f"invalid signature: {error}", content_type="text/plain")
+    except EventFormatError as error:
+        return HttpResponseBadRequest(f"malformed event: {error}", content_type="text/plain")
     return HttpResponse(
         json.dumps({"received": True, "new": created}), content_type="application/json"
     )

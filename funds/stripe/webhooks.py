@@ -16,16 +16,22 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from contributors.services import ContributionError
 from funds.enums import PaymentEventSource, PaymentStatus, StripeEventStatus
 from funds.models import Payment, Refund, StripeEvent
 from funds.services import PaymentError
-from funds.stripe.client import EventState, gateway
+from funds.stripe.client import (
+    WEBHOOK_TOLERANCE_SECONDS,
+    EventFormatError,
+    EventState,
+    GatewayNotFoundError,
+    gateway,
+)
 from funds.stripe.services import (
     STALE_CLAIM,
     STRIPE_METHOD_TYPES,
@@ -71,14 +77,41 @@ _INSERT = (
 )
 
 
+def _max_length(column: str) -> int:
+    field = cast("models.CharField[str, str]", StripeEvent._meta.get_field(column))  # noqa: SLF001 -- public metadata
+    return int(field.max_length or 0)
+
+
+_LENGTHS = {
+    "id": _max_length("stripe_event_id"),
+    "type": _max_length("type"),
+    "data.object.id": _max_length("object_id"),
+}
+
+
+def _event_check(event: EventState) -> None:
+    """Refuse (`EventFormatError`) an event our columns cannot hold as it is,
+    never truncating it, or one created at a time that cannot be."""
+    for path, value in (
+        ("id", event.id),
+        ("type", event.type),
+        ("data.object.id", event.object_id),
+    ):
+        if len(value) > _LENGTHS[path]:
+            raise EventFormatError(f'"{path}" is longer than {_LENGTHS[path]} characters.')
+    latest = timezone.now().timestamp() + WEBHOOK_TOLERANCE_SECONDS
+    if not 0 <= event.created <= latest:
+        raise EventFormatError('"created" is not a time.')
+
+
 def _event_values(
     event: EventState, source: PaymentEventSource, status: StripeEventStatus, error: str
 ) -> list[Any]:
     now = timezone.now()
     return [
         event.id,
-        event.type[:100],
-        event.object_id[:255],
+        event.type,
+        event.object_id,
         event.livemode,
         source.value,
         stripe_time(event.created) if event.created else None,
@@ -176,8 +209,12 @@ def stripe_event_process(*, event: EventState, source: PaymentEventSource) -> bo
     """Apply one verified event once. True if it was new (or failed before).
     A domain refusal (an impossible transition) is logged and the event kept
     as failed with the error, answered as handled so that Stripe does not
-    deliver it forever; any other error (an unreachable Stripe) rolls
-    everything back, is recorded as failed with the error, and is raised."""
+    deliver it forever; an event about an object Stripe does not know is
+    kept as ignored with the reason; any other error (an unreachable Stripe)
+    rolls everything back, is recorded as failed with the error, and is
+    raised. An event our columns cannot hold raises `EventFormatError` and
+    stores nothing."""
+    _event_check(event)
     try:
         with transaction.atomic():
             if not _event_insert(event, source):
@@ -185,6 +222,10 @@ def stripe_event_process(*, event: EventState, source: PaymentEventSource) -> bo
             try:
                 with transaction.atomic():
                     handled = _dispatch(event, source)
+            except GatewayNotFoundError as error:
+                # Stripe does not know the object: asking again cannot change
+                # that, so the event is answered and kept as ignored, with why.
+                _event_handled(event, StripeEventStatus.IGNORED, _error_text(error))
             except (PaymentError, ContributionError) as error:
                 logger.exception(
                     "stripe event refused", extra={"event": event.id, "type": event.type}
@@ -204,7 +245,8 @@ def stripe_event_process(*, event: EventState, source: PaymentEventSource) -> bo
 
 
 def webhook_receive(*, payload: bytes, signature_header: str) -> bool:
-    """The webhook endpoint's one call: verify (raises `SignatureError`), then process."""
+    """The webhook endpoint's one call: verify (raises `SignatureError`, or
+    `EventFormatError` for a signed body that is no event), then process."""
     event = gateway().event_verify(payload=payload, signature_header=signature_header)
     return stripe_event_process(event=event, source=PaymentEventSource.STRIPE_WEBHOOK)
 

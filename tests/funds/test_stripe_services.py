@@ -330,8 +330,8 @@ def test_a_double_submit_charges_the_payment_already_made() -> None:
 def test_an_event_the_database_refuses_to_store_raises_its_own_error(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    # No id: the database refuses the row as received, then again as failed.
-    nameless = EventState(cast("str", None), "payment_intent.succeeded", False, "pi_1", 0)
+    # No mode: the database refuses the row as received, then again as failed.
+    nameless = EventState("evt_1", "payment_intent.succeeded", cast("bool", None), "pi_1", 0)
     with pytest.raises(IntegrityError):
         stripe_event_process(event=nameless, source=PaymentEventSource.STRIPE_WEBHOOK)
     assert [r.getMessage() for r in caplog.records if r.name == "funds.stripe.webhooks"] == [
