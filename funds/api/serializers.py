@@ -43,7 +43,7 @@ class PaymentRequestSerializer(serializers.ModelSerializer[PaymentRequest]):
 
 class StatementLineSerializer(serializers.ModelSerializer[BankStatementLine]):
     payment_request_number = serializers.CharField(
-        source="payment_request.number", read_only=True, default=None
+        source="payment_request.number", read_only=True, default=None, allow_null=True
     )
 
     class Meta:

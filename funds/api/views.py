@@ -7,7 +7,7 @@ from typing import Any
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
@@ -33,6 +33,7 @@ from funds.selectors import (
     statement_lines,
     statement_summaries,
 )
+from librery.api_schema import errors
 
 
 class IsFundAdministrator(BasePermission):
@@ -40,6 +41,7 @@ class IsFundAdministrator(BasePermission):
         return is_fund_administrator(request.user)
 
 
+@extend_schema(responses={200: ReceiptSerializer(many=True), **errors(403, 404)})
 class ReceiptListAPIView(generics.ListAPIView[Receipt]):
     """The signed-in user's receipts (negative ones reverse a refund or a dispute)."""
 
@@ -50,6 +52,7 @@ class ReceiptListAPIView(generics.ListAPIView[Receipt]):
         return receipts_of(self.request.user)
 
 
+@extend_schema(responses={200: PaymentRequestSerializer(many=True), **errors(403, 404)})
 class PaymentRequestListAPIView(generics.ListAPIView[PaymentRequest]):
     """The signed-in user's payment requests for bank transfers."""
 
@@ -66,11 +69,20 @@ class StatementListAPIView(APIView):
     permission_classes = [IsFundAdministrator]
     parser_classes = [MultiPartParser]
 
-    @extend_schema(responses=StatementSerializer(many=True))
+    @extend_schema(responses={200: StatementSerializer(many=True), **errors(403)})
     def get(self, request: Request) -> Response:
         return Response(StatementSerializer(statement_summaries()[:200], many=True).data)
 
-    @extend_schema(request=StatementUploadInputSerializer, responses=StatementSerializer(many=True))
+    @extend_schema(
+        request=StatementUploadInputSerializer,
+        responses={
+            201: OpenApiResponse(StatementSerializer(many=True), "The statement is recorded."),
+            200: OpenApiResponse(
+                StatementSerializer(many=True), "This statement was already recorded."
+            ),
+            **errors(400, 403),
+        },
+    )
     def post(self, request: Request) -> Response:
         payload = StatementUploadInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -93,6 +105,7 @@ class StatementListAPIView(APIView):
         )
 
 
+@extend_schema(responses={200: StatementLineSerializer(many=True), **errors(403, 404)})
 class StatementLineListAPIView(generics.ListAPIView[BankStatementLine]):
     """Administrators: the lines of one statement with their matching status."""
 
@@ -108,7 +121,10 @@ class StatementLineDecideAPIView(APIView):
 
     permission_classes = [IsFundAdministrator]
 
-    @extend_schema(request=LineDecisionInputSerializer, responses=StatementLineSerializer)
+    @extend_schema(
+        request=LineDecisionInputSerializer,
+        responses={200: StatementLineSerializer, **errors(400, 403, 404)},
+    )
     def post(self, request: Request, pk: int) -> Response:
         line = get_object_or_404(BankStatementLine, pk=pk)
         payload = LineDecisionInputSerializer(data=request.data)

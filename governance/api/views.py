@@ -25,6 +25,7 @@ from governance.api.serializers import (
 from governance.enums import BallotStatus
 from governance.models import Ballot, Vote
 from governance.permissions import can_enter_portal
+from librery.api_schema import errors
 
 
 class InPortal(BasePermission):
@@ -34,6 +35,7 @@ class InPortal(BasePermission):
         return can_enter_portal(request.user)
 
 
+@extend_schema(responses={200: BallotSerializer(many=True), **errors(403, 404)})
 class BallotListAPIView(generics.ListAPIView[Ballot]):
     """Ballots that are open, closed or released (seat holders and administrators)."""
 
@@ -42,12 +44,14 @@ class BallotListAPIView(generics.ListAPIView[Ballot]):
     queryset = Ballot.objects.exclude(status=BallotStatus.DRAFT).order_by("-closes_at", "-id")
 
 
+@extend_schema(responses={200: BallotSerializer, **errors(403, 404)})
 class BallotDetailAPIView(generics.RetrieveAPIView[Ballot]):
     serializer_class = BallotSerializer
     permission_classes = [IsAuthenticated, InPortal]
     queryset = Ballot.objects.exclude(status=BallotStatus.DRAFT)
 
 
+@extend_schema(responses={200: VoteSerializer(many=True), **errors(403, 404)})
 class MyVoteListAPIView(generics.ListAPIView[Vote]):
     """The votes you cast (as holder, substitute or proxy), with their receipts."""
 
@@ -63,7 +67,9 @@ class VoteCastAPIView(APIView):
 
     permission_classes = [IsAuthenticated, InPortal]
 
-    @extend_schema(request=VoteInputSerializer, responses={201: VoteSerializer})
+    @extend_schema(
+        request=VoteInputSerializer, responses={201: VoteSerializer, **errors(400, 403, 404)}
+    )
     def post(self, request: Request, pk: int) -> Response:
         ballot = generics.get_object_or_404(
             Ballot.objects.exclude(status=BallotStatus.DRAFT), pk=pk
@@ -84,6 +90,7 @@ class VoteCastAPIView(APIView):
         return Response(VoteSerializer(vote).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema(responses={200: DecisionSerializer(many=True), **errors(404)})
 class DecisionListAPIView(generics.ListAPIView[Ballot]):
     """The public decision register: released ballots and their results."""
 
@@ -92,6 +99,7 @@ class DecisionListAPIView(generics.ListAPIView[Ballot]):
     queryset = Ballot.objects.filter(status=BallotStatus.RELEASED).order_by("-released_at", "-id")
 
 
+@extend_schema(responses={200: DecisionDetailSerializer, **errors(404)})
 class DecisionDetailAPIView(generics.RetrieveAPIView[Ballot]):
     """One decision with its published bundle (recompute it with `recompute_ballot`)."""
 
