@@ -233,6 +233,8 @@ LOGIN_REDIRECT_URL = "home"
 ACCOUNT_ADAPTER = "contributors.adapters.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+# The sign-up form also asks for the name shown publicly (never the email's start).
+ACCOUNT_SIGNUP_FORM_CLASS = "contributors.forms.SignupForm"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
@@ -251,6 +253,18 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password_from_key": "20/m/ip",
     "change_password": "5/m/user",
     "reauthenticate": "10/m/user",
+}
+# Behind reverse proxies, the client's address is the X-Forwarded-For entry
+# this many places from its end (0: the header is ignored, REMOTE_ADDR counts).
+# Rate limits are keyed on it: allauth's and ours (`librery/ratelimits.py`).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", default=0, minimum=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+# The platform's own limits, per user (per client address when anonymous).
+LIBRERY_RATE_LIMITS = {
+    "manifest": "20/h",  # funding.json imports (upload or fetch), page and API
+    "claim": "30/h",  # claim pages opened and claims verified (a fetch each)
+    "pledge": "20/h",  # pledges submitted
+    "invitation": "30/h",  # organisation invitations (member additions)
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = SITE_NAME
@@ -295,6 +309,16 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+
+# --- Uploads -----------------------------------------------------------------
+# Non-file form data is capped at 2.5 MB (a bigger body of fields is refused with
+# 400); files above 2.5 MB go to a temporary file instead of memory. Each view
+# that takes a file also refuses a larger Content-Length before reading the body
+# (projects/uploads.py; a view that needs a larger file raises its own cap), and
+# the reverse proxy caps every body (docs/operations.md, client_max_body_size).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1_000
 
 # --- Security ----------------------------------------------------------------
 
@@ -348,6 +372,12 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "A transparent collective fund for open-source software.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Django's path converters, as they match: a path that does not match is
+    # Django's own 404 page, outside the API (and outside its schema).
+    "PATH_CONVERTER_OVERRIDES": {
+        "int": {"type": "integer", "minimum": 0, "maximum": 9223372036854775807},
+        "slug": {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"},
+    },
 }
 
 # --- Logging (one JSON object a line) ---------------------------------------
@@ -368,11 +398,13 @@ LOGGING = {
             "timestamp": "time",  # ISO 8601 in UTC
         },
     },
+    "filters": {"redact_task_arguments": {"()": "librery.logfilters.RedactTaskArguments"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "json",
             "stream": "ext://sys.stdout",
+            "filters": ["redact_task_arguments"],
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
@@ -385,3 +417,6 @@ LOGGING = {
 # --- Fund --------------------------------------------------------------------
 
 LIBRERY_DEMO = env_bool("LIBRERY_DEMO", default=False)
+# Tests only: an allocation run waits this many seconds inside its transaction,
+# once its receipts are taken, so that a test can kill its worker there.
+LIBRERY_ALLOCATION_PAUSE_SECONDS = env_int("LIBRERY_ALLOCATION_PAUSE_SECONDS", default=0, minimum=0)

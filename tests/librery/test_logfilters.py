@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from librery.logfilters import REDACTED, RedactTaskArguments
 from librery.settings import base as base_settings
@@ -41,7 +42,7 @@ def test_other_tasks_and_records_are_left_as_they_are() -> None:
 
 
 def test_the_console_handler_of_the_platform_redacts() -> None:
-    logging_config = base_settings.LOGGING
+    logging_config: dict[str, Any] = base_settings.LOGGING
     assert logging_config["handlers"]["console"]["filters"] == ["redact_task_arguments"]
     assert logging_config["filters"]["redact_task_arguments"]["()"] is RedactTaskArguments or (
         logging_config["filters"]["redact_task_arguments"]["()"]

@@ -343,7 +343,12 @@ def test_the_language_read_is_recorded_once_when_it_changes(
 def test_sign_up_keeps_the_language_of_the_page(anonymous: Client) -> None:
     response = anonymous.post(
         "/en/accounts/signup/",
-        {"email": "newcomer@example.org", "password1": TEST_PASSWORD, "password2": TEST_PASSWORD},
+        {
+            "email": "newcomer@example.org",
+            "display_name": "Newcomer",
+            "password1": TEST_PASSWORD,
+            "password2": TEST_PASSWORD,
+        },
     )
     assert response.status_code == 302
     assert User.objects.get(email="newcomer@example.org").language == "en"
