@@ -13,6 +13,8 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from allocation.arithmetic import project as project_destination
+from allocation.arithmetic import share_pool
 from contributors.models import User
 from governance import selectors, services
 from governance.enums import ROUND_POINTS, BallotEventKind, BallotKind, BallotStatus, CollegeCode
@@ -260,13 +262,18 @@ def decision(request: HttpRequest, pk: int) -> HttpResponse:
         titles = dict(
             Project.objects.filter(pk__in=[int(p) for p in raw]).values_list("pk", "name")
         )
-        pool = selectors.current_pool_cents()
+        # At today's pool, shared as the monthly allocation shares it: exact
+        # fractions rounded by largest remainder, so the cents add up to the pool.
+        preview = share_pool(
+            pool_cents=selectors.current_pool_cents(),
+            fractions={int(p): parse_frac(f) for p, f in raw.items()},
+        ).amounts
         shares = [
             {
                 "project": titles.get(int(p), p),
                 "fraction": f,
                 "percent": _percent(f),
-                "cents": None if pool is None else int(parse_frac(f) * pool),
+                "cents": preview.get(project_destination(int(p)), 0),
             }
             for p, f in raw.items()
         ]

@@ -318,3 +318,34 @@ def test_proxy_carrier_fills_the_round_for_the_absent_holder(
         seat_holder_user,
         {str(admitted[0].pk): 40},
     )
+
+
+def test_the_decision_preview_shares_today_s_pool_so_cents_add_up(anonymous: Client) -> None:
+    """At a pool of 1.00 EUR, sixths are 0.1666… EUR each and the pool keeps
+    0.6666…: by largest remainder the two leftover cents go to the pool, then to
+    the lower project id (the old preview floored each share: 0.16 and 0.16)."""
+    from funds import services as fund_services  # noqa: PLC0415 -- only this test
+    from funds.enums import AccountKind, JournalSource  # noqa: PLC0415 -- only this test
+    from governance.enums import BallotKind, BallotStatus  # noqa: PLC0415 -- only this test
+    from tests.factories.governance import BallotFactory  # noqa: PLC0415 -- only this test
+
+    first, second = ProjectFactory.create_batch(2, status="admitted")
+    fund_services.journal_post(
+        source=JournalSource.ADJUSTMENT,
+        external_id="test-pool-100",
+        memo="A pool of 1.00 EUR",
+        legs=[
+            (fund_services.ledger_account(kind=AccountKind.BANK), 100),
+            (fund_services.ledger_account(kind=AccountKind.POOL), -100),
+        ],
+    )
+    ballot = BallotFactory.create(
+        kind=BallotKind.ROUND,
+        status=BallotStatus.RELEASED,
+        decision_number="2026-11/1",
+        result={"shares": {str(first.pk): "1/6", str(second.pk): "1/6"}},
+    )
+    response = anonymous.get(f"/en/governance/register/{ballot.pk}/")
+    assert response.status_code == 200
+    assert [share["cents"] for share in response.context["shares"]] == [17, 16]
+    assert "€0.17" in response.text
