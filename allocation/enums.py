@@ -1,1 +1,35 @@
-"""allocation: enums."""
+"""allocation: statuses and stages of the monthly runs."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class RunStatus(models.TextChoices):
+    RUNNING = "running", _("Running")
+    COMPUTED = "computed", _("Computed")
+
+
+RUN_TRANSITIONS: dict[str, frozenset[str]] = {
+    RunStatus.RUNNING: frozenset({RunStatus.COMPUTED}),
+    RunStatus.COMPUTED: frozenset(),
+}
+
+
+class RunStage(models.TextChoices):
+    """Where a running allocation is, in order (shown while it runs)."""
+
+    STARTED = "started", _("Started")
+    RECEIPTS = "receipts", _("Receipts taken")
+    EARMARKS = "earmarks", _("Earmarks and fee computed")
+    POOL = "pool", _("Pool shared")
+    LEDGER = "ledger", _("Booked in the ledger")
+    PUBLISHED = "published", _("Published")
+
+
+class DestinationStage(models.TextChoices):
+    """The two roundings of allocation.md: receipts to destinations, then the pool."""
+
+    RECEIPTS = "receipts", _("Receipts to the fee, earmarks and the pool")
+    POOL = "pool", _("The pool shared by the round")

@@ -1,11 +1,20 @@
-"""Reads for the transparency pages."""
+"""Reads of the allocation: the transparency figures and the conservation rule."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from dataclasses import dataclass
+from typing import Any
 
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
+
+from allocation.enums import DestinationStage, RunStatus
+from allocation.models import AllocationRun
 from contributors.enums import Visibility
 from contributors.models import Contributor
+from funds.enums import AccountKind, JournalSource
+from funds.models import JournalLeg, Receipt
 from projects.enums import ProjectStatus
 from projects.models import Project
 
@@ -27,3 +36,78 @@ def transparency_figures() -> dict[str, int]:
         "contributors_total": contributors["total"],
         "contributors_public": contributors["public"],
     }
+
+
+def conservation_problem() -> str | None:
+    """allocation.md's conservation: the net of every allocated receipt equals
+    the fee account, the pool, the projects' balances and the payouts made, as
+    the allocation and payout journals moved them (adjustments booked by hand
+    are outside the rule). None when it holds, else what differs."""
+    allocated = Receipt.objects.filter(allocation__isnull=False).aggregate(
+        net=Coalesce(Sum("net_cents"), 0)
+    )["net"]
+    legs = JournalLeg.objects.exclude(journal__source=JournalSource.ADJUSTMENT)
+    held = -int(
+        legs.filter(
+            account__kind__in=[AccountKind.OPERATING, AccountKind.POOL, AccountKind.PROJECT]
+        ).aggregate(total=Coalesce(Sum("amount_cents"), 0))["total"]
+    )
+    paid = int(
+        legs.filter(
+            journal__source=JournalSource.PAYOUT, account__kind=AccountKind.PROJECT
+        ).aggregate(total=Coalesce(Sum("amount_cents"), 0))["total"]
+    )
+    if int(allocated) != held + paid:
+        return (
+            f"allocated receipts net {allocated} cents but the fee, pool and project "
+            f"balances hold {held} and payouts made {paid}"
+        )
+    return None
+
+
+def computed_runs() -> QuerySet[AllocationRun]:
+    return AllocationRun.objects.filter(status=RunStatus.COMPUTED).order_by("-period_start_at")
+
+
+def computed_run(*, period: str) -> AllocationRun:
+    """A computed run by its month, or 404."""
+    return get_object_or_404(computed_runs(), period=period)
+
+
+@dataclass(frozen=True)
+class ProjectAllocation:
+    project_id: int
+    name: str
+    slug: str
+    earmarked_cents: int
+    pool_cents: int
+
+    @property
+    def total_cents(self) -> int:
+        return self.earmarked_cents + self.pool_cents
+
+
+def run_projects(*, run: AllocationRun) -> list[ProjectAllocation]:
+    """What each project got from `run`, through earmarks and from the pool, by
+    name (one query)."""
+    rows: dict[int, dict[str, Any]] = {}
+    for stage, project_id, name, slug, cents in (
+        run.destinations.filter(project__isnull=False)
+        .order_by()
+        .values_list("stage", "project_id", "project__name", "project__slug", "cents")
+    ):
+        row = rows.setdefault(project_id, {"name": name, "slug": slug, "receipts": 0, "pool": 0})
+        row[stage] += cents
+    return sorted(
+        (
+            ProjectAllocation(
+                project_id=pk,
+                name=row["name"],
+                slug=row["slug"],
+                earmarked_cents=row[DestinationStage.RECEIPTS],
+                pool_cents=row[DestinationStage.POOL],
+            )
+            for pk, row in rows.items()
+        ),
+        key=lambda item: (-item.total_cents, item.name.lower(), item.project_id),
+    )

@@ -1,8 +1,27 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import path, register_converter
 
 from allocation import views
 
+
+class MonthConverter:
+    regex = r"[0-9]{4}-(?:0[1-9]|1[0-2])"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(MonthConverter, "month")
+
 app_name = "allocation"
-urlpatterns = [path("", views.transparency, name="transparency")]
+urlpatterns = [
+    path("", views.transparency, name="transparency"),
+    path("runs/<month:period>/", views.run_detail, name="run"),
+    path("runs/<month:period>.json", views.run_json, name="run_json"),
+    path("runs/<month:period>.csv", views.run_csv, name="run_csv"),
+    path("runs/<month:period>.sha256", views.run_sha256, name="run_sha256"),
+]

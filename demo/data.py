@@ -23,6 +23,7 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
+from allocation.services import allocation_month_run, previous_period
 from contributors import services as contributor_services
 from contributors.enums import (
     PUBLIC_BODY_KINDS,
@@ -204,7 +205,17 @@ def _demo_load(*, now: datetime) -> list[DemoUser]:
     _contributions(user=contributor_user, admin=admin, now=now)
     _public_body(user=public_user, admin=admin, now=now)
     _ballots(admin=admin, users=users, now=now)
+    # Last month's allocation, as the monthly task runs it on the 1st: project
+    # balances, the pool and the released round's euros are there to see.
+    allocation_month_run(period=previous_period(now), at=now)
     return list(DEMO_USERS)
+
+
+def _last_month(now: datetime) -> datetime:
+    """The 10th of last month at noon (Paris): when the demo's transfers arrived."""
+    local = timezone.localtime(now)
+    year, month = (local.year - 1, 12) if local.month == 1 else (local.year, local.month - 1)
+    return local.replace(year=year, month=month, day=10, hour=12, minute=0, second=0, microsecond=0)
 
 
 # --- Projects ---------------------------------------------------------------------
@@ -287,7 +298,7 @@ def _contributions(*, user: User, admin: User, now: datetime) -> None:
         ],
     )
     if created:
-        _mark_paid(pledge=monthly, admin=admin, at=now)
+        _mark_paid(pledge=monthly, admin=admin, at=_last_month(now))
         monthly.refresh_from_db()
         # The next month's request, issued ahead as the daily task does on its date.
         due = monthly.next_charge_date or now.date()
@@ -301,7 +312,7 @@ def _contributions(*, user: User, admin: User, now: datetime) -> None:
         earmarks=[],
     )
     if created:
-        _mark_paid(pledge=once, admin=admin, at=now)
+        _mark_paid(pledge=once, admin=admin, at=_last_month(now))
 
 
 def _public_body(*, user: User, admin: User, now: datetime) -> None:
@@ -344,7 +355,7 @@ def _public_body(*, user: User, admin: User, now: datetime) -> None:
         commitment=commitment,
     )
     if created:
-        _mark_paid(pledge=pledge, admin=admin, at=now)
+        _mark_paid(pledge=pledge, admin=admin, at=_last_month(now))
 
 
 # --- Governance ---------------------------------------------------------------------

@@ -9,4 +9,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("contributors/", include("contributors.api.urls")),
     path("funds/", include("funds.api.urls")),
     path("governance/", include("governance.api.urls")),
+    path("allocation/", include("allocation.api.urls")),
 ]

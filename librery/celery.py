@@ -54,4 +54,14 @@ app.conf.beat_schedule = {
         "task": "funds.stripe_reconcile",
         "schedule": crontab(minute=41),
     },
+    # On the 1st at 03:00 (Paris, CELERY_TIMEZONE): the previous month's allocation.
+    "allocation.run_month": {
+        "task": "allocation.run_month",
+        "schedule": crontab(day_of_month=1, hour=3, minute=0),
+    },
+    # A run left `running` by a worker that died starts again.
+    "allocation.resume_runs": {
+        "task": "allocation.resume_runs",
+        "schedule": crontab(minute="*/15"),
+    },
 }

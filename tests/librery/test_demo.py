@@ -238,3 +238,28 @@ def test_demo_totp_refuses_real_users(settings: Any) -> None:
     settings.LIBRERY_DEMO = True
     with pytest.raises(CommandError, match="Only demo users"):
         call_command("demo_totp", "--email", "someone@example.org")
+
+
+def test_the_demo_allocates_last_month_with_the_round_in_force(anonymous: Client) -> None:
+    from allocation.models import AllocationRun  # noqa: PLC0415 -- only this test
+    from allocation.services import previous_period  # noqa: PLC0415 -- only this test
+    from funds.selectors import pool_balance_cents, project_balances_cents  # noqa: PLC0415
+
+    demo.demo_load()
+    run = AllocationRun.objects.get()
+    assert (run.period, run.status, run.receipts_count) == (
+        previous_period(timezone.now()),
+        "computed",
+        3,
+    )
+    # 25 + 100 + 2 000 EUR received; the monthly pledge earmarks 20 % and 15 %.
+    assert (run.net_cents, run.earmarked_cents) == (212_500, 875)
+    assert run.round_decision_number != ""
+    assert run.pool_shared_cents > 0
+    libreoffice = Project.objects.get(name="LibreOffice")
+    assert project_balances_cents()[libreoffice.pk] >= 500
+    assert pool_balance_cents() == run.pool_carried_out_cents
+    assert books_check() == []
+    page = anonymous.get(f"/en/transparency/runs/{run.period}/")
+    assert page.status_code == 200
+    assert "LibreOffice" in page.text
