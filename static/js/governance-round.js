@@ -17,25 +17,54 @@
   var lang = document.documentElement.lang || "fr";
   var money = new Intl.NumberFormat(lang, { style: "currency", currency: "EUR" });
 
-  function euros(points) {
-    // pool x weight/10000 x 1/members x points/budget, in cents, floored.
-    return Math.floor((pool * weight * points) / (10000 * members * budget)) / 100;
-  }
+  // The voter's euros at the current pool, as the monthly allocation rounds:
+  // exact amounts pool x weight/10000 x 1/members x points/budget (integers,
+  // BigInt), the total floored to the cent, then shared between the projects
+  // by largest remainder (ties: the lower project id), so the cents add up.
   function pointsOf(input) {
     var value = parseInt(input.value, 10);
     return isNaN(value) || value < 0 ? 0 : value;
   }
+  function projectId(input) {
+    return Number(input.name.replace("p_", ""));
+  }
+  function cents() {
+    var base = BigInt(pool) * BigInt(weight);
+    var divisor = BigInt(10000 * members * budget);
+    var totalPoints = 0;
+    var rows = inputs.map(function (input) {
+      var points = pointsOf(input);
+      totalPoints += points;
+      var exact = base * BigInt(points);
+      return { input: input, points: points, cents: exact / divisor, rest: exact % divisor };
+    });
+    var total = (base * BigInt(totalPoints)) / divisor;
+    var leftover = total - rows.reduce(function (sum, row) { return sum + row.cents; }, 0n);
+    rows.filter(function (row) { return row.points > 0; })
+      .sort(function (a, b) {
+        if (a.rest !== b.rest) { return a.rest > b.rest ? -1 : 1; }
+        return projectId(a.input) - projectId(b.input);
+      })
+      .forEach(function (row) {
+        if (leftover > 0n) { row.cents += 1n; leftover -= 1n; }
+      });
+    return { rows: rows, total: total };
+  }
+  function format(value) {
+    return money.format(Number(value) / 100);
+  }
   function update() {
     var total = 0;
-    inputs.forEach(function (input) {
+    var preview = pool === null ? null : cents();
+    inputs.forEach(function (input, index) {
       var points = pointsOf(input);
       total += points;
       var cell = input.closest("tr").querySelector(".euro-cell");
-      cell.textContent = pool === null || !points ? "" : money.format(euros(points));
+      cell.textContent = preview === null || !points ? "" : format(preview.rows[index].cents);
     });
     totalOut.textContent = String(total);
     over.hidden = total <= budget;
-    if (pool !== null) { euroOut.textContent = money.format(euros(total)); }
+    if (preview !== null) { euroOut.textContent = format(preview.total); }
   }
   function filter() {
     var needle = search.value.trim().toLowerCase();

@@ -98,3 +98,42 @@ def test_round_with_euro_preview_receipt_and_public_result(
     )
     assert page.locator("#bundle-hash").inner_text() == released.bundle_hash
     page.screenshot(path=str(screenshot_dir / "governance-decision.png"))
+
+
+def test_the_euro_preview_adds_up_as_the_allocation_rounds(
+    page: Any, seat_holder_user: User
+) -> None:
+    """At a pool of 1.00 EUR the commoner controls 0.51 EUR; 333, 333 and 334
+    points are 0.16983, 0.16983 and 0.17034 EUR: floored each they would show
+    0.16 + 0.16 + 0.17 = 0.49; by largest remainder 0.17 three times = 0.51."""
+    projects = [
+        ProjectFactory.create(name=f"Commons {n}", status=ProjectStatus.ADMITTED) for n in (1, 2, 3)
+    ]
+    fund_services.journal_post(
+        source=JournalSource.ADJUSTMENT,
+        external_id="test-pool-one-euro",
+        memo="A pool of 1.00 EUR",
+        legs=[
+            (fund_services.ledger_account(kind=AccountKind.BANK), 100),
+            (fund_services.ledger_account(kind=AccountKind.POOL), -100),
+        ],
+    )
+    staff = UserFactory.create(is_staff=True)
+    ballot = services.ballot_create(
+        kind="round", title="Small pool", closes_at=timezone.now() + timedelta(days=2), actor=staff
+    )
+    services.ballot_open(ballot=ballot, actor=staff, at=timezone.now())
+    page.goto("/en/accounts/login/")
+    page.locator("input[name=login]").fill(seat_holder_user.email)
+    page.locator("input[name=password]").fill(TEST_PASSWORD)
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_url("**/en/")
+    page.goto(f"/en/governance/portal/ballots/{ballot.pk}/")
+    for project, points in zip(projects, ("333", "333", "334"), strict=True):
+        page.locator(f"#p_{project.pk}").fill(points)
+    cells = [
+        page.locator(f"#p_{p.pk}").locator("xpath=../..").locator(".euro-cell").inner_text()
+        for p in projects
+    ]
+    assert cells == ["€0.17", "€0.17", "€0.17"]
+    assert page.locator("#euro-total").inner_text() == "€0.51"
