@@ -76,7 +76,10 @@ class StatementListAPIView(APIView):
     @extend_schema(
         request=StatementUploadInputSerializer,
         responses={
-            201: OpenApiResponse(StatementSerializer(many=True), "The statement is recorded."),
+            201: OpenApiResponse(
+                StatementSerializer(many=True),
+                "The statement is recorded; a task books its lines (see status, lines_done).",
+            ),
             200: OpenApiResponse(
                 StatementSerializer(many=True), "This statement was already recorded."
             ),
@@ -93,8 +96,10 @@ class StatementListAPIView(APIView):
                 status=status.HTTP_400_BAD_REQUEST,
             )
         try:
+            # Recorded now, its lines booked by the funds.import_statement task
+            # after the commit (follow `status` and `lines_done`).
             result = services.bank_statement_import(
-                content=upload.read(), filename=upload.name or "", actor=request.user
+                content=upload.read(), filename=upload.name or "", actor=request.user, process=False
             )
         except services.StatementError as error:
             return Response({"file": [str(error)]}, status=status.HTTP_400_BAD_REQUEST)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
+from django.test import Client, TestCase
 from django.urls import include, path
 from drf_spectacular.generators import SchemaGenerator
 
@@ -10,9 +10,10 @@ from contributors.models import User
 from funds.enums import PaymentEventSource
 from funds.models import BankStatement, Receipt
 from funds.services import payment_request_issue, payment_succeed
+from funds.tasks import import_statement
 from tests.factories.contributors import EarmarkFactory, PledgeFactory
 from tests.factories.funds import PaymentFactory
-from tests.funds.statements import for_fund
+from tests.funds.statements import for_fund, statement_tasks
 from tests.paths import DATA
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
@@ -70,9 +71,21 @@ def test_reconciliation_api_is_for_administrators(
         }
 
     assert contributor.post("/api/v1/funds/statements/", upload()).status_code == 403
-    response = administrator.post("/api/v1/funds/statements/", upload())
+    # Recorded in the request, booked by the task after the commit (as the page).
+    with statement_tasks(run=False) as queued, TestCase.captureOnCommitCallbacks(execute=True):
+        response = administrator.post("/api/v1/funds/statements/", upload())
     assert response.status_code == 201
-    statement_id = response.json()[0]["id"]
+    [recorded] = response.json()
+    assert (recorded["status"], recorded["lines_total"], recorded["lines_done"]) == (
+        "received",
+        3,
+        0,
+    )
+    assert [task["statement_id"] for task in queued] == [recorded["id"]]
+    statement_id = recorded["id"]
+    import_statement.apply(kwargs=queued[0], throw=True)
+    done = administrator.get("/api/v1/funds/statements/").json()[0]
+    assert (done["status"], done["lines_done"]) == ("done", 3)
     again = administrator.post("/api/v1/funds/statements/", upload())
     assert again.status_code == 200
     assert BankStatement.objects.count() == 1
@@ -124,7 +137,10 @@ def test_statement_list_upload_limit_and_refused_decision(
     administrator: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     upload = SimpleUploadedFile("s.xml", for_fund(SMALL.read_bytes()), "application/xml")
-    statement_id = administrator.post("/api/v1/funds/statements/", {"file": upload}).json()[0]["id"]
+    with statement_tasks(), TestCase.captureOnCommitCallbacks(execute=True):
+        statement_id = administrator.post("/api/v1/funds/statements/", {"file": upload}).json()[0][
+            "id"
+        ]
     listed = administrator.get("/api/v1/funds/statements/").json()
     assert [(s["id"], s["filename"], s["line_count"]) for s in listed] == [
         (statement_id, "s.xml", 3)
