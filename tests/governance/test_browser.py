@@ -16,6 +16,7 @@ from funds.enums import AccountKind, JournalSource
 from governance import services
 from governance.models import Vote
 from projects.enums import ProjectStatus
+from tests.browser import log_in
 from tests.factories import TEST_PASSWORD, ProjectFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -123,11 +124,7 @@ def test_the_euro_preview_adds_up_as_the_allocation_rounds(
         kind="round", title="Small pool", closes_at=timezone.now() + timedelta(days=2), actor=staff
     )
     services.ballot_open(ballot=ballot, actor=staff, at=timezone.now())
-    page.goto("/en/accounts/login/")
-    page.locator("input[name=login]").fill(seat_holder_user.email)
-    page.locator("input[name=password]").fill(TEST_PASSWORD)
-    page.locator("form button[type=submit]").last.click()
-    page.wait_for_url("**/en/")
+    log_in(page, seat_holder_user.email)
     page.goto(f"/en/governance/portal/ballots/{ballot.pk}/")
     for project, points in zip(projects, ("333", "333", "334"), strict=True):
         page.locator(f"#p_{project.pk}").fill(points)
