@@ -182,6 +182,18 @@ class BankStatementStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+# The claim received -> processing is a compare-and-set by the worker; the
+# ends go through the transition helper.
+BANK_STATEMENT_TRANSITIONS: dict[str, frozenset[str]] = {
+    BankStatementStatus.RECEIVED: frozenset({BankStatementStatus.PROCESSING}),
+    BankStatementStatus.PROCESSING: frozenset(
+        {BankStatementStatus.DONE, BankStatementStatus.FAILED}
+    ),
+    BankStatementStatus.DONE: frozenset(),
+    BankStatementStatus.FAILED: frozenset(),
+}
+
+
 class StripeEventStatus(models.TextChoices):
     """How the handling of a stored Stripe event went. A failed one is handled
     again when it comes again (Stripe's next delivery, the reconciliation)."""

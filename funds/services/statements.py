@@ -17,10 +17,16 @@ from django.utils.translation import gettext as _
 from stdnum import iban as iban_numbers
 
 from funds.camt import Statement, StatementEntry, StatementFormatError, parse_statement
-from funds.enums import BankStatementStatus, PaymentRequestStatus, StatementLineStatus
+from funds.enums import (
+    BANK_STATEMENT_TRANSITIONS,
+    BankStatementStatus,
+    PaymentRequestStatus,
+    StatementLineStatus,
+)
 from funds.models import BankStatement, BankStatementLine, PaymentRequest
 from funds.services.bank_transfers import StatementError, _line_book
 from librery.services import log_action
+from librery.transitions import transition
 
 
 @dataclass(frozen=True)
@@ -212,16 +218,17 @@ def bank_statement_process(
     try:
         entries = _statement_lines_of(current)
     except StatementFormatError as error:
-        BankStatement.objects.filter(pk=current.pk).update(
-            status=BankStatementStatus.FAILED, error=str(error), processed_at=timezone.now()
-        )
-        log_action(
+        failed, _changed = transition(
+            instance=current,
+            to_status=BankStatementStatus.FAILED,
+            transitions=BANK_STATEMENT_TRANSITIONS,
             action="funds.bank_statement.failed",
-            obj=current,
+            error_cls=StatementError,
             actor=actor,
+            fields={"error": str(error), "processed_at": timezone.now()},
             data={"error": str(error)},
         )
-        return BankStatement.objects.get(pk=current.pk)
+        return failed
     references = _entry_references(entries)
     done_batches = 0
     while batches is None or done_batches < batches:
@@ -258,13 +265,14 @@ def _lock_requests(entries: list[StatementEntry]) -> None:
 
 
 def _statement_done(locked: BankStatement, *, actor: Any) -> BankStatement:
-    locked.status = BankStatementStatus.DONE
-    locked.processed_at = timezone.now()
-    locked.save(update_fields=["status", "processed_at"])
-    log_action(
+    done, _changed = transition(
+        instance=locked,
+        to_status=BankStatementStatus.DONE,
+        transitions=BANK_STATEMENT_TRANSITIONS,
         action="funds.bank_statement.imported",
-        obj=locked,
+        error_cls=StatementError,
         actor=actor,
-        data={"lines": locked.lines_done, "sha256": locked.sha256},
+        fields={"processed_at": timezone.now()},
+        data=lambda row, _previous: {"lines": row.lines_done, "sha256": row.sha256},
     )
-    return locked
+    return done

@@ -111,11 +111,10 @@ def payout_account_save(
             previous_iban = account.masked_iban
             for field in changed:
                 setattr(account, field, values[field])
-            account.status = PayoutAccountStatus.UNVERIFIED
-            account.verified_at = None
-            account.verified_by = None
-            account.save(
-                update_fields=[*changed, "status", "verified_at", "verified_by", "updated_at"]
+            account.save(update_fields=[*changed, "updated_at"])
+            # New bank details need verifying again (a no-op when not verified yet).
+            account = payout_account_transition(
+                account=account, to_status=PayoutAccountStatus.UNVERIFIED, actor=actor
             )
         log_action(
             action="projects.payout_account.changed",
