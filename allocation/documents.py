@@ -66,7 +66,11 @@ def _receipt_rows(run: AllocationRun) -> Iterator[str]:
         .iterator(chunk_size=_CHUNK)
     )
     pending = next(lines, None)
+    keys: dict[int, str] = {}  # one HMAC per contributor, not per receipt
     for pk, net, received_at, contributor_id, reverses_id in receipts:
+        key = keys.get(contributor_id)
+        if key is None:
+            key = keys[contributor_id] = contributor_key(contributor_id)
         earmarks: dict[str, int] = {}
         while pending is not None and pending[0] == pk:
             earmarks[str(pending[1])] = pending[2]
@@ -76,7 +80,7 @@ def _receipt_rows(run: AllocationRun) -> Iterator[str]:
                 "id": pk,
                 "net_cents": net,
                 "received_at": received_at.isoformat(),
-                "contributor": contributor_key(contributor_id),
+                "contributor": key,
                 "reverses": reverses_id,
                 "earmarks": earmarks,
             }

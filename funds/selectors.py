@@ -12,6 +12,7 @@ from django.db.models import (
     BigIntegerField,
     Count,
     DateField,
+    Exists,
     F,
     OuterRef,
     Q,
@@ -260,8 +261,10 @@ _PAID = [PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED, PaymentStatus.DISPUTED
 
 
 def _succeeded_payments_have_one_receipt() -> str | None:
+    # NOT EXISTS, an anti-join: PostgreSQL runs a NOT IN whose ids outgrow
+    # work_mem as a nested loop, quadratic in the number of payments.
     missing = Payment.objects.filter(status__in=_PAID).exclude(
-        pk__in=Receipt.objects.filter(refund__isnull=True).values("payment_id")
+        Exists(Receipt.objects.filter(payment_id=OuterRef("pk"), refund__isnull=True))
     )
     unpaid = Payment.objects.exclude(status__in=_PAID).filter(receipts__isnull=False).distinct()
     if missing.exists() or unpaid.exists():

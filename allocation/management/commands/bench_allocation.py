@@ -1,0 +1,574 @@
+"""The allocation benchmark of quality.md ("Speed"): `manage.py bench_allocation
+[--sizes 100000,1000000]`, PostgreSQL only.
+
+For each size it builds that many receipts in a month of their own with COPY
+(10 000 admitted projects, a few thousand contributors and pledges, a succeeded
+payment, a receipt journal with its three legs and 0 to 3 earmark lines per
+receipt, a released round in force), then prints:
+
+- the baseline: one `SELECT project_id, SUM(net x share_bp) ... GROUP BY
+  project_id` over the same receipts, best of 3;
+- the run's database phase (the SQL of `_take_receipts` and of
+  `allocation_compute`, timed by a hook around the database cursor) and the
+  whole `allocation_run_execute` (books checks, ledger, destinations, the
+  document's sha256 over every receipt), each as a ratio to the baseline;
+- the run's peak Python memory (tracemalloc) and max RSS growth: the timed run
+  is rolled back to a savepoint and the month run again, kept, under tracing
+  (which would slow the timed run).
+
+Everything happens in one transaction that is rolled back at the end: the
+database is left as it was found (sequences aside, which PostgreSQL never rolls
+back). So what only happens at commit (the deferred foreign-key checks and the
+ledger's balance triggers) is not measured. The built tables are analysed
+before the baseline; parallel workers and JIT are off for the baseline and the
+run alike.
+"""
+
+from __future__ import annotations
+
+import random
+import resource
+import time
+import tracemalloc
+import uuid
+from array import array
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from fractions import Fraction
+from typing import Any, TypeVar
+from unittest import mock
+
+from django.core.cache import cache
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from allocation import services as run_services
+from allocation.models import AllocationRun
+from allocation.services import (
+    allocation_run_claim,
+    allocation_run_execute,
+    period_bounds,
+    progress_key,
+    receipts_due,
+)
+from contributors.enums import ContributorKind, PaymentMethod, PledgeFrequency, PledgeStatus
+from contributors.models import Contributor, Pledge
+from funds.enums import AccountKind, JournalSource, PaymentStatus
+from funds.models import Journal, JournalLeg, Payment, Receipt, ReceiptEarmark
+from funds.services import ledger_account
+from governance.enums import BallotKind, BallotStatus
+from governance.models import Ballot
+from governance.tally import frac_str
+from projects.enums import ProjectStatus
+from projects.models import Project
+
+PROJECTS = 10_000
+CONTRIBUTORS = 4_000
+PLEDGES = 6_000
+ROUND_PROJECTS = 500
+FIRST_MONTH = (2001, 1)
+BARS = (1.5, 3.0, 1.5)  # database phase, whole run (x baseline); memory (x first size)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise CommandError(
+            f"--sizes takes whole numbers such as 10000,100000, not {text!r}."
+        ) from None
+    if min(sizes) < 1:
+        raise CommandError("--sizes takes positive numbers of receipts.")
+    return sizes
+
+
+def _period(index: int) -> str:  # pragma: postgresql only
+    year, month = FIRST_MONTH[0] + index // 12, FIRST_MONTH[1] + index % 12
+    return f"{year:04d}-{month:02d}"
+
+
+def _reserve_ids(model: type[models.Model], count: int) -> int:  # pragma: postgresql only
+    """The first of `count` ids taken from `model`'s sequence for rows we COPY in."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [model._meta.db_table])  # noqa: SLF001 -- Options API
+        sequence = cursor.fetchone()[0]
+        cursor.execute("SELECT nextval(%s)", [sequence])
+        first = int(cursor.fetchone()[0])
+        cursor.execute("SELECT setval(%s, %s)", [sequence, first + count - 1])
+    return first
+
+
+def _copy(  # pragma: postgresql only
+    model: type[models.Model], columns: list[str], rows: Iterable[tuple[Any, ...]]
+) -> None:
+    """COPY `rows` (values of the fields `columns`, by attname) into `model`'s
+    table; every other field gets its default (`now` for auto timestamps)."""
+    meta = model._meta  # noqa: SLF001 -- Django's documented Options API
+    now = timezone.now()
+    column = {field.attname: str(field.column) for field in meta.concrete_fields}
+    names = [column[name] for name in columns]
+    extra: list[Any] = []
+    for field in meta.concrete_fields:
+        if field.attname in columns or field.primary_key:
+            continue
+        automatic = getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+        value = now if automatic else field.get_default()
+        if value is None and not field.null:  # pragma: no cover -- a field added to a model later
+            raise CommandError(f"bench_allocation gives no value to {meta.label}.{field.name}.")
+        names.append(column[field.attname])
+        extra.append(field.get_db_prep_save(value, connection))
+    tail = tuple(extra)
+    quoted = ", ".join(connection.ops.quote_name(name) for name in names)
+    raw = connection.connection
+    with raw.cursor() as cursor, cursor.copy(f"COPY {meta.db_table} ({quoted}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row + tail)
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """What every size shares: projects, contributors, pledges and accounts."""
+
+    project_ids: range
+    pledge_ids: range
+    pledge_contributor: array[int]
+    cash_account: int
+    fees_account: int
+    unallocated_account: int
+
+
+def _build_catalogue(  # pragma: postgresql only
+    rng: random.Random, at: datetime, count: int
+) -> Catalogue:
+    """The projects (each with its ledger account, as a fund that has run
+    before has them), contributors, pledges and the round in force."""
+    first_project = _reserve_ids(Project, count)
+    token = uuid.UUID(int=rng.getrandbits(128)).hex[:8]
+    _copy(
+        Project,
+        ["id", "name", "slug", "status"],
+        (
+            (first_project + i, f"Bench project {i}", f"bench-{token}-{i}", ProjectStatus.ADMITTED)
+            for i in range(count)
+        ),
+    )
+    for project in Project.objects.filter(pk__gte=first_project).order_by("pk"):
+        ledger_account(kind=AccountKind.PROJECT, project=project)
+    first_contributor = _reserve_ids(Contributor, CONTRIBUTORS)
+    _copy(
+        Contributor,
+        ["id", "kind", "name"],
+        (
+            (first_contributor + i, ContributorKind.PERSON, f"Bench contributor {i}")
+            for i in range(CONTRIBUTORS)
+        ),
+    )
+    first_pledge = _reserve_ids(Pledge, PLEDGES)
+    owners = array("q", (first_contributor + rng.randrange(CONTRIBUTORS) for _ in range(PLEDGES)))
+    _copy(
+        Pledge,
+        [
+            "id",
+            "contributor_id",
+            "frequency",
+            "amount_cents",
+            "payment_method",
+            "status",
+            "idempotency_token",
+        ],
+        (
+            (
+                first_pledge + i,
+                owners[i],
+                PledgeFrequency.MONTHLY,
+                1_000,
+                PaymentMethod.CARD,
+                PledgeStatus.ACTIVE,
+                uuid.UUID(int=rng.getrandbits(128)),
+            )
+            for i in range(PLEDGES)
+        ),
+    )
+    projects = range(first_project, first_project + count)
+    weights = {p: rng.randint(1, 100) for p in rng.sample(projects, min(ROUND_PROJECTS, count))}
+    total = sum(weights.values())
+    # Nine tenths of the pool shared, the rest kept: both pool branches run.
+    shares = {str(p): frac_str(Fraction(9 * w, 10 * total)) for p, w in sorted(weights.items())}
+    Ballot.objects.create(
+        kind=BallotKind.ROUND,
+        title="Benchmark round",
+        status=BallotStatus.RELEASED,
+        closes_at=at - timedelta(days=2),
+        released_at=at - timedelta(days=1),
+        adopted=True,
+        decision_number=f"BENCH-{token}",
+        result={"shares": shares},
+    )
+    return Catalogue(
+        project_ids=projects,
+        pledge_ids=range(first_pledge, first_pledge + PLEDGES),
+        pledge_contributor=owners,
+        cash_account=ledger_account(kind=AccountKind.STRIPE_CLEARING).pk,
+        fees_account=ledger_account(kind=AccountKind.PROCESSOR_FEES).pk,
+        unallocated_account=ledger_account(kind=AccountKind.UNALLOCATED).pk,
+    )
+
+
+@dataclass(frozen=True)
+class Month:  # pragma: postgresql only
+    """One size's receipts, kept as compact arrays while COPY writes each table."""
+
+    start: datetime
+    count: int
+    first_payment: int
+    first_journal: int
+    first_receipt: int
+    pledge: array[int]  # index into the catalogue's pledges
+    gross: array[int]
+    second: array[int]  # seconds after the month's start
+    earmarks: array[int]  # per receipt: how many lines
+    line_project: array[int]
+    line_share: array[int]
+
+    def fee(self, i: int) -> int:
+        return 25 + self.gross[i] * 14 // 1000  # a card processor's 0.25 EUR + 1.4 %
+
+    def lines(self) -> Iterator[tuple[int, int, int]]:
+        """(receipt index, project id, share_bp) for every earmark line."""
+        line = 0
+        for i, count in enumerate(self.earmarks):
+            for _ in range(count):
+                yield i, self.line_project[line], self.line_share[line]
+                line += 1
+
+
+def _draw_month(  # pragma: postgresql only
+    rng: random.Random, catalogue: Catalogue, start: datetime, end: datetime, count: int
+) -> Month:
+    seconds = int((end - start).total_seconds())
+    month = Month(
+        start=start,
+        count=count,
+        first_payment=_reserve_ids(Payment, count),
+        first_journal=_reserve_ids(Journal, count),
+        first_receipt=_reserve_ids(Receipt, count),
+        pledge=array("i"),
+        gross=array("q"),
+        second=array("i"),
+        earmarks=array("b"),
+        line_project=array("q"),
+        line_share=array("i"),
+    )
+    projects = catalogue.project_ids
+    for _ in range(count):
+        month.pledge.append(rng.randrange(PLEDGES))
+        month.gross.append(rng.randint(500, 20_000))
+        month.second.append(rng.randrange(seconds))
+        lines = rng.randrange(4)  # 0 to 3 lines, at most 3 x 1666 = 4998 bp in all
+        month.earmarks.append(lines)
+        for project_id in rng.sample(projects, lines):
+            month.line_project.append(project_id)
+            month.line_share.append(rng.randint(1, 1666))
+    return month
+
+
+def _copy_month(month: Month, catalogue: Catalogue) -> int:  # pragma: postgresql only
+    """Payments, receipt journals and their legs, receipts and earmark lines."""
+    count, pledges = month.count, catalogue.pledge_ids
+    _copy(
+        Payment,
+        ["id", "pledge_id", "method", "status", "amount_cents", "idempotency_key"],
+        (
+            (
+                month.first_payment + i,
+                pledges[month.pledge[i]],
+                PaymentMethod.CARD,
+                PaymentStatus.SUCCEEDED,
+                month.gross[i],
+                f"bench-payment-{month.first_payment + i}",
+            )
+            for i in range(count)
+        ),
+    )
+    received = [month.start + timedelta(seconds=s) for s in month.second]
+    _copy(
+        Journal,
+        ["id", "source", "external_id", "memo", "booked_at"],
+        (
+            (
+                month.first_journal + i,
+                JournalSource.RECEIPT,
+                f"payment-{month.first_payment + i}",
+                f"Receipt of payment #{month.first_payment + i}",
+                received[i],
+            )
+            for i in range(count)
+        ),
+    )
+    _copy(
+        JournalLeg,
+        ["journal_id", "account_id", "amount_cents"],
+        (
+            leg
+            for i in range(count)
+            for leg in (
+                (month.first_journal + i, catalogue.cash_account, month.gross[i] - month.fee(i)),
+                (month.first_journal + i, catalogue.fees_account, month.fee(i)),
+                (month.first_journal + i, catalogue.unallocated_account, -month.gross[i]),
+            )
+        ),
+    )
+    snapshots: list[list[str]] = [[] for _ in range(count)]
+    for i, project_id, share in month.lines():
+        snapshots[i].append(f'{{"project_id": {project_id}, "share_bp": {share}}}')
+    _copy(
+        Receipt,
+        [
+            "id",
+            "payment_id",
+            "pledge_id",
+            "contributor_id",
+            "gross_cents",
+            "processor_fee_cents",
+            "net_cents",
+            "received_at",
+            "earmarks",
+            "journal_id",
+        ],
+        (
+            (
+                month.first_receipt + i,
+                month.first_payment + i,
+                pledges[month.pledge[i]],
+                catalogue.pledge_contributor[month.pledge[i]],
+                month.gross[i],
+                month.fee(i),
+                month.gross[i] - month.fee(i),
+                received[i],
+                f"[{', '.join(snapshots[i])}]",
+                month.first_journal + i,
+            )
+            for i in range(count)
+        ),
+    )
+    del snapshots, received
+    _copy(
+        ReceiptEarmark,
+        ["receipt_id", "project_id", "share_bp"],
+        ((month.first_receipt + i, p, s) for i, p, s in month.lines()),
+    )
+    with connection.cursor() as cursor:
+        for model in (Payment, Journal, JournalLeg, Receipt, ReceiptEarmark):
+            cursor.execute(f"ANALYZE {model._meta.db_table}")  # noqa: SLF001 -- Options API
+    return len(month.line_project)
+
+
+class DatabasePhase:  # pragma: postgresql only
+    """A cursor hook that adds up the time of the SQL run inside the wrapped
+    functions (`_take_receipts` and `allocation_compute`), Python aside."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.active = False
+
+    def __call__(self, execute: Callable[..., Any], sql: str, *args: Any) -> Any:
+        if not self.active:
+            return execute(sql, *args)
+        started = time.perf_counter()
+        try:
+            return execute(sql, *args)
+        finally:
+            self.seconds += time.perf_counter() - started
+
+    def wrap(self, function: F) -> F:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            self.active = True
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self.active = False
+
+        return timed  # type: ignore[return-value]
+
+
+BASELINE = (
+    "SELECT e.project_id, SUM(r.net_cents * e.share_bp) FROM funds_receipt r "
+    "JOIN funds_receiptearmark e ON e.receipt_id = r.id "
+    "WHERE r.received_at >= %s AND r.received_at < %s GROUP BY e.project_id"
+)
+
+
+def _baseline(start: datetime, end: datetime) -> float:  # pragma: postgresql only
+    best = float("inf")
+    with connection.cursor() as cursor:
+        for _ in range(3):
+            started = time.perf_counter()
+            cursor.execute(BASELINE, [start, end])
+            cursor.fetchall()
+            best = min(best, time.perf_counter() - started)
+    return best
+
+
+@dataclass(frozen=True)
+class Figures:
+    size: int
+    taken: int
+    baseline: float
+    database: float
+    whole: float
+    peak_bytes: int
+    rss_kib: int
+
+
+def _timed_run(period: str, at: datetime) -> tuple[float, float]:  # pragma: postgresql only
+    """The database phase and the whole run, in a savepoint rolled back after."""
+    phase = DatabasePhase()
+    with (
+        transaction.atomic(),
+        connection.execute_wrapper(phase),
+        mock.patch.object(
+            run_services,
+            "_take_receipts",
+            phase.wrap(run_services._take_receipts),  # noqa: SLF001 -- the hook
+        ),
+        mock.patch.object(
+            run_services, "allocation_compute", phase.wrap(run_services.allocation_compute)
+        ),
+    ):
+        run = allocation_run_claim(period=period, at=at)
+        started = time.perf_counter()
+        allocation_run_execute(run=run, at=at)
+        whole = time.perf_counter() - started
+        cache.delete(progress_key(run.pk))
+        transaction.set_rollback(True)
+    return phase.seconds, whole
+
+
+def _traced_run(period: str, at: datetime) -> tuple[int, int, int]:  # pragma: postgresql only
+    """The same run again, kept, under tracemalloc: the receipts it took, its
+    peak and its max RSS growth."""
+    run = allocation_run_claim(period=period, at=at)
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    tracemalloc.start()
+    try:
+        done = allocation_run_execute(run=run, at=at)
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    cache.delete(progress_key(run.pk))
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before
+    return done.receipts_count, peak, rss
+
+
+def _mib(size: int) -> str:  # pragma: postgresql only
+    return f"{size / 2**20:.1f} MiB"
+
+
+class Command(BaseCommand):
+    help = (
+        "Benchmark the monthly allocation (PostgreSQL only): for each size, build that many "
+        "receipts in a month of their own with COPY over 10 000 admitted projects, then print "
+        "the run's database phase and whole run as ratios to a plain GROUP BY over the same "
+        "receipts, and its peak memory. Everything is built and run inside one transaction "
+        "that is rolled back at the end: the database is left as it was found."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--sizes",
+            default="100000,1000000",
+            help="receipts per run, comma-separated (default: 100000,1000000)",
+        )
+        parser.add_argument(
+            "--projects",
+            type=int,
+            default=PROJECTS,
+            help=f"admitted projects (default: {PROJECTS})",
+        )
+        parser.add_argument("--seed", type=int, default=10, help="random seed (default: 10)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        sizes = _sizes(options["sizes"])
+        if connection.vendor != "postgresql":  # pragma: no branch -- one way per vendor
+            raise CommandError(
+                "bench_allocation needs PostgreSQL (its figures mean nothing on SQLite)."
+            )
+        rng = random.Random(options["seed"])  # noqa: S311 # pragma: postgresql only -- data, not secrets
+        started = time.perf_counter()  # pragma: postgresql only
+        figures = self._bench(sizes, options["projects"], rng)  # pragma: postgresql only
+        self._report(figures, time.perf_counter() - started)  # pragma: postgresql only
+
+    def _bench(  # pragma: postgresql only
+        self, sizes: list[int], projects: int, rng: random.Random
+    ) -> list[Figures]:
+        at = timezone.now()
+        figures = []
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+                cursor.execute("SET LOCAL jit = off")
+            first_start = period_bounds(_period(0))[0]
+            if (
+                receipts_due(period_end_at=first_start).exists()
+                or AllocationRun.objects.filter(
+                    period__in=[_period(i) for i in range(len(sizes))]
+                ).exists()
+            ):
+                raise CommandError(  # pragma: no cover -- a database holding other receipts
+                    f"This database has receipts not yet allocated before {_period(0)}, or runs "
+                    "in the benchmark's months: use a database of its own."
+                )
+            built = time.perf_counter()
+            catalogue = _build_catalogue(rng, at, projects)
+            self.stdout.write(
+                f"catalogue: {projects} admitted projects, {CONTRIBUTORS} contributors, "
+                f"{PLEDGES} pledges, a round over {min(projects, ROUND_PROJECTS)} projects "
+                f"({time.perf_counter() - built:.1f} s)"
+            )
+            for index, size in enumerate(sizes):
+                period = _period(index)
+                start, end = period_bounds(period)
+                built = time.perf_counter()
+                month = _draw_month(rng, catalogue, start, end, size)
+                lines = _copy_month(month, catalogue)
+                del month
+                self.stdout.write(
+                    f"{period}: {size} receipts, {lines} earmark lines built with COPY "
+                    f"({time.perf_counter() - built:.1f} s)"
+                )
+                baseline = _baseline(start, end)
+                database, whole = _timed_run(period, at)
+                taken, peak, rss = _traced_run(period, at)
+                figures.append(Figures(size, taken, baseline, database, whole, peak, rss))
+                self._line(figures[-1])
+            transaction.set_rollback(True)
+        return figures
+
+    def _line(self, f: Figures) -> None:  # pragma: postgresql only
+        self.stdout.write(
+            f"  run took {f.taken} receipts: baseline {f.baseline * 1000:.0f} ms (best of 3); "
+            f"database phase {f.database * 1000:.0f} ms = {f.database / f.baseline:.2f} x; "
+            f"whole run {f.whole * 1000:.0f} ms = {f.whole / f.baseline:.2f} x; "
+            f"peak memory {_mib(f.peak_bytes)} (tracemalloc), max RSS +{f.rss_kib / 1024:.1f} MiB"
+        )
+
+    def _report(self, figures: list[Figures], seconds: float) -> None:  # pragma: postgresql only
+        database = max(f.database / f.baseline for f in figures)
+        whole = max(f.whole / f.baseline for f in figures)
+        memory = figures[-1].peak_bytes / figures[0].peak_bytes
+        checks = (
+            (f"database phase {database:.2f} x <= {BARS[0]} x", database <= BARS[0]),
+            (f"whole run {whole:.2f} x <= {BARS[1]} x", whole <= BARS[1]),
+            (
+                f"memory at {figures[-1].size} {memory:.2f} x that at {figures[0].size} "
+                f"<= {BARS[2]} x",
+                memory <= BARS[2],
+            ),
+        )
+        self.stdout.write(f"rolled back; wall time {seconds:.1f} s")
+        self.stdout.write(
+            "bars: " + "; ".join(f"{text} {'PASS' if ok else 'FAIL'}" for text, ok in checks)
+        )
