@@ -467,6 +467,9 @@ def _mib(size: int) -> str:  # pragma: postgresql only
     return f"{size / 2**20:.1f} MiB"
 
 
+NEEDS_POSTGRESQL = "bench_allocation needs PostgreSQL (its figures mean nothing on SQLite)."
+
+
 class Command(BaseCommand):
     help = (
         "Benchmark the monthly allocation (PostgreSQL only): for each size, build that many "
@@ -493,9 +496,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         sizes = _sizes(options["sizes"])
         if connection.vendor != "postgresql":  # pragma: no branch -- one way per vendor
-            raise CommandError(
-                "bench_allocation needs PostgreSQL (its figures mean nothing on SQLite)."
-            )
+            raise CommandError(NEEDS_POSTGRESQL)  # pragma: sqlite only
         rng = random.Random(options["seed"])  # noqa: S311 # pragma: postgresql only -- data, not secrets
         started = time.perf_counter()  # pragma: postgresql only
         figures = self._bench(sizes, options["projects"], rng)  # pragma: postgresql only
