@@ -5,6 +5,9 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# A run's period, as URLs, forms and commands take it: "2026-03".
+MONTH_REGEX = r"[0-9]{4}-(?:0[1-9]|1[0-2])"
+
 
 class RunStatus(models.TextChoices):
     RUNNING = "running", _("Running")

@@ -7,7 +7,7 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-_MONTH_RE = re.compile(r"[0-9]{4}-(?:0[1-9]|1[0-2])")
+from allocation.enums import MONTH_REGEX
 
 
 class AllocateForm(forms.Form):
@@ -19,6 +19,6 @@ class AllocateForm(forms.Form):
 
     def clean_period(self) -> str:
         period = str(self.cleaned_data["period"]).strip()
-        if not _MONTH_RE.fullmatch(period):
+        if not re.fullmatch(MONTH_REGEX, period):
             raise forms.ValidationError(_("Enter a month such as 2026-03."))
         return period

@@ -9,12 +9,12 @@ so memory does not grow with the number of receipts."""
 from __future__ import annotations
 
 import logging
+import re
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.cache import cache
@@ -36,32 +36,29 @@ from allocation.arithmetic import (
     share_pool,
 )
 from allocation.documents import document_sha256
-from allocation.enums import DestinationStage, RunStage, RunStatus
+from allocation.enums import MONTH_REGEX, DestinationStage, RunStage, RunStatus
 from allocation.errors import AllocationError
 from allocation.models import AllocationRun, RunDestination, RunReceipt
 from allocation.selectors import conservation_problem
 from funds import selectors as fund_selectors
 from funds import services as fund_services
 from funds.enums import AccountKind, FundSettingKey, JournalSource
-from funds.models import Account, Receipt
+from funds.models import Receipt
+from funds.selectors import FUND_TIME_ZONE
 from governance.selectors import pool_shares_in_force
 from governance.tally import frac_str, parse_frac
 from librery.services import log_action
 from projects.models import Project
 
-FUND_TIME_ZONE = ZoneInfo("Europe/Paris")
 logger = logging.getLogger(__name__)
 
 
 def period_bounds(period: str) -> tuple[datetime, datetime]:
     """``"2026-03"`` -> the first instants of March and April 2026 in Paris."""
-    try:
-        year, month = (int(part) for part in period.split("-"))
-        start = datetime(year, month, 1, tzinfo=FUND_TIME_ZONE)
-    except ValueError:
-        raise AllocationError(f"{period!r} is not a month such as 2026-03.") from None
-    if len(period) != 7:  # noqa: PLR2004 -- YYYY-MM
+    if not re.fullmatch(MONTH_REGEX, period):
         raise AllocationError(f"{period!r} is not a month such as 2026-03.")
+    year, month = int(period[:4]), int(period[5:])
+    start = datetime(year, month, 1, tzinfo=FUND_TIME_ZONE)
     end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=FUND_TIME_ZONE)
     return start, end
 
@@ -220,26 +217,15 @@ def _take_receipts(run: AllocationRun) -> int:
         return taken_count
 
 
-def _project_accounts(project_ids: set[int]) -> dict[int, Account]:
-    """The ledger account of each of `project_ids`, read in one query; the funds
-    service creates the account of a project that has none yet."""
-    accounts = {
-        account.project_id: account
-        for account in Account.objects.filter(kind=AccountKind.PROJECT)
-        if account.project_id in project_ids
-    }
-    for pk, missing in sorted(Project.objects.in_bulk(sorted(project_ids - set(accounts))).items()):
-        accounts[pk] = fund_services.ledger_account(kind=AccountKind.PROJECT, project=missing)
-    return accounts
-
-
 def _book(run: AllocationRun, figures: RunFigures, at: datetime) -> None:
     """Two journals, one per stage: the receipts to the fee, the projects and the
     pool (closing unallocated receipts and their processor fees); then the pool
     to the projects of the round. A stage booked twice books nothing more."""
     account = fund_services.ledger_account
-    accounts = _project_accounts(
-        {d[1] for d in (*figures.first.amounts, *figures.pool.amounts) if d[0] == PROJECT_KIND}
+    accounts = fund_services.ledger_project_accounts(
+        project_ids={
+            d[1] for d in (*figures.first.amounts, *figures.pool.amounts) if d[0] == PROJECT_KIND
+        }
     )
     legs = [
         (account(kind=AccountKind.UNALLOCATED), figures.gross_cents),

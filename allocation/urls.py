@@ -3,10 +3,11 @@ from __future__ import annotations
 from django.urls import path, register_converter
 
 from allocation import views
+from allocation.enums import MONTH_REGEX
 
 
 class MonthConverter:
-    regex = r"[0-9]{4}-(?:0[1-9]|1[0-2])"
+    regex = MONTH_REGEX
 
     def to_python(self, value: str) -> str:
         return value

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from allocation.services import allocation_month_run, previous_period
+from allocation.services import allocation_month_run, period_bounds, previous_period
 from contributors import services as contributor_services
 from contributors.enums import (
     PUBLIC_BODY_KINDS,
@@ -213,9 +213,8 @@ def _demo_load(*, now: datetime) -> list[DemoUser]:
 
 def _last_month(now: datetime) -> datetime:
     """The 10th of last month at noon (Paris): when the demo's transfers arrived."""
-    local = timezone.localtime(now)
-    year, month = (local.year - 1, 12) if local.month == 1 else (local.year, local.month - 1)
-    return local.replace(year=year, month=month, day=10, hour=12, minute=0, second=0, microsecond=0)
+    start, _end = period_bounds(previous_period(now))
+    return start.replace(day=10, hour=12)
 
 
 # --- Projects ---------------------------------------------------------------------

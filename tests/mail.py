@@ -5,11 +5,10 @@ Mail backends that fail like a mail server that is down, for `EMAIL_BACKEND`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from smtplib import SMTPServerDisconnected
 from typing import Any
-from unittest import mock
 
 from celery.exceptions import Retry
 from django.core.mail.backends.base import BaseEmailBackend
@@ -17,6 +16,7 @@ from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.core.mail.message import EmailMessage
 
 from librery.tasks import send_mail_task
+from tests.tasks import queued_tasks
 
 
 def run_mail_task(kwargs: dict[str, Any]) -> tuple[int, list[Retry]]:
@@ -33,21 +33,9 @@ def run_mail_task(kwargs: dict[str, Any]) -> tuple[int, list[Retry]]:
         return result.get(), retries
 
 
-@contextmanager
-def mail_tasks(*, run: bool = True) -> Iterator[list[dict[str, Any]]]:
-    """The keyword arguments of each mail task enqueued inside the block; when
-    the block ends they are run (unless `run` is false). Put it outside
-    `django_capture_on_commit_callbacks(execute=True)`, whose callbacks enqueue."""
-    queued: list[dict[str, Any]] = []
-
-    def enqueue(args: Any = None, kwargs: dict[str, Any] | None = None, **options: Any) -> None:
-        queued.append(dict(kwargs or {}))
-
-    with mock.patch.object(send_mail_task, "apply_async", enqueue):
-        yield queued
-    if run:
-        for kwargs in queued:
-            run_mail_task(kwargs)
+def mail_tasks(*, run: bool = True) -> AbstractContextManager[list[dict[str, Any]]]:
+    """The mail tasks enqueued inside the block, run with their retries when it ends."""
+    return queued_tasks(send_mail_task, run=run, runner=run_mail_task)
 
 
 class DownBackend(BaseEmailBackend):

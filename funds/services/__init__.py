@@ -9,7 +9,13 @@ from funds.services.bank_transfers import (
     statement_line_decide,
     structured_reference,
 )
-from funds.services.ledger import LedgerError, LegSpec, journal_post, ledger_account
+from funds.services.ledger import (
+    LedgerError,
+    LegSpec,
+    journal_post,
+    ledger_account,
+    ledger_project_accounts,
+)
 from funds.services.payments import (
     RECEIPTABLE_STATUSES,
     PaymentError,
@@ -38,6 +44,7 @@ __all__ = [
     "fund_setting_change",
     "journal_post",
     "ledger_account",
+    "ledger_project_accounts",
     "payment_attach_stripe_intent",
     "payment_create",
     "payment_email_enqueue",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -42,6 +43,19 @@ def ledger_account(*, kind: AccountKind | str, project: Project | None = None) -
             return Account.objects.create(**lookup)
     except IntegrityError:  # pragma: postgresql only -- a race
         return Account.objects.get(**lookup)
+
+
+def ledger_project_accounts(*, project_ids: set[int]) -> dict[int, Account]:
+    """The balance account of each of `project_ids`, read in one query; those a
+    project does not have yet are created (as `ledger_account` does)."""
+    accounts = {
+        cast("int", account.project_id): account  # a project account always has one
+        for account in Account.objects.filter(kind=AccountKind.PROJECT, project_id__in=project_ids)
+    }
+    missing = Project.objects.in_bulk(sorted(project_ids - set(accounts)))
+    for pk, project in sorted(missing.items()):
+        accounts[pk] = ledger_account(kind=AccountKind.PROJECT, project=project)
+    return accounts
 
 
 def _same_legs(journal: Journal, legs: list[LegSpec]) -> bool:

@@ -21,7 +21,7 @@ from contributors.models import Pledge, User
 from contributors.services import ContributionError, EarmarkInput
 from funds.enums import FundSettingKey, PaymentRequestStatus
 from funds.models import PaymentRequest
-from funds.money import format_money
+from funds.money import Money, MoneyError, format_money
 from funds.selectors import fund_settings_at
 from funds.services.bank_transfers import payment_request_cancel, payment_request_issue
 from projects.models import Project
@@ -44,8 +44,10 @@ def _check_amount(*, amount_cents: int, at: datetime) -> int:
     settings_now = fund_settings_at(at=at)
     low = settings_now[FundSettingKey.PLEDGE_MIN_CENTS]
     high = settings_now[FundSettingKey.PLEDGE_MAX_CENTS]
-    if isinstance(amount_cents, bool) or not isinstance(amount_cents, int):
-        raise ContributionError(_("Enter an amount in euros, such as 50 or 50,00."))
+    try:
+        Money(amount_cents, "EUR")
+    except MoneyError:
+        raise ContributionError(_("Enter an amount in euros, such as 50 or 50,00.")) from None
     if amount_cents < low:
         raise ContributionError(
             _("The minimum pledge is %(amount)s.") % {"amount": format_money(low)}

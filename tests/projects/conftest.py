@@ -5,17 +5,17 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 import pytest
 
 from projects.tasks import manifest_fetch_run_task
 from tests.paths import DATA
+from tests.tasks import queued_tasks
 
 FUNDING_JSON_DIR = DATA / "funding-json"
 
@@ -108,16 +108,7 @@ def invalid_manifests() -> list[Path]:
     return sorted(FUNDING_JSON_DIR.glob("invalid-*.json"))
 
 
-@contextmanager
-def fetch_tasks() -> Iterator[list[dict[str, Any]]]:
+def fetch_tasks() -> AbstractContextManager[list[dict[str, Any]]]:
     """Run each manifest fetch task enqueued inside the block at once, in this
-    process, as the embedded default (no broker) does; yields their arguments.
-    Put it outside `django_capture_on_commit_callbacks(execute=True)`."""
-    queued: list[dict[str, Any]] = []
-
-    def enqueue(args: Any = None, kwargs: dict[str, Any] | None = None, **options: Any) -> None:
-        queued.append(dict(kwargs or {}))
-        manifest_fetch_run_task.apply(kwargs=kwargs, throw=True)
-
-    with mock.patch.object(manifest_fetch_run_task, "apply_async", enqueue):
-        yield queued
+    process, as the embedded default (no broker) does; yields their arguments."""
+    return queued_tasks(manifest_fetch_run_task, at_once=True)
