@@ -44,7 +44,6 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from allocation import services as run_services
 from allocation.models import AllocationRun
 from allocation.services import (
     allocation_run_claim,
@@ -53,6 +52,7 @@ from allocation.services import (
     progress_key,
     receipts_due,
 )
+from allocation.services import runs as run_services
 from contributors.enums import ContributorKind, PaymentMethod, PledgeFrequency, PledgeStatus
 from contributors.models import Contributor, Pledge
 from funds.enums import AccountKind, JournalSource, PaymentStatus
