@@ -13,10 +13,15 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from allocation.errors import AllocationError
+from allocation.errors import AllocationError, DisbursementError
 from allocation.forms import AllocateForm
-from allocation.models import AllocationRun, RunDestination
-from allocation.services import allocation_preview, allocation_run_claim, run_progress
+from allocation.models import AllocationRun, Approval, Payout, RunDestination
+from allocation.services import (
+    allocation_preview,
+    allocation_run_claim,
+    payout_batch_create,
+    run_progress,
+)
 from allocation.tasks import run_month
 
 
@@ -38,6 +43,23 @@ class AllocationRunAdmin(admin.ModelAdmin[AllocationRun]):
     inlines = [RunDestinationInline]
     change_form_template = "admin/allocation/allocationrun/change_form.html"
     change_list_template = "admin/allocation/allocationrun/change_list.html"
+    actions = ["create_payout_batch"]
+
+    @admin.action(description=_("Create the payout batch (needs two valid approvals)"))
+    def create_payout_batch(self, request: HttpRequest, queryset: Any) -> None:
+        """The same service as the task's: refused, and logged, without the
+        report's two valid approvals."""
+        for run in queryset:
+            try:
+                batch = payout_batch_create(run=run, actor=request.user, via="admin")
+            except DisbursementError as error:
+                messages.error(request, f"{run.period}: {error}")
+            else:
+                messages.success(
+                    request,
+                    _("%(period)s: the payout batch #%(batch)s exists.")
+                    % {"period": run.period, "batch": batch.pk},
+                )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return [field.name for field in AllocationRun._meta.fields] + ["progress"]  # noqa: SLF001
@@ -92,3 +114,29 @@ class AllocationRunAdmin(admin.ModelAdmin[AllocationRun]):
             request, _("The allocation of %(period)s has started.") % {"period": period}
         )
         return HttpResponseRedirect(reverse("admin:allocation_allocationrun_change", args=[run.pk]))
+
+
+class _ReadOnly(admin.ModelAdmin[Any]):
+    """Written only by the disbursement's services (the staff pages act)."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Approval)
+class ApprovalAdmin(_ReadOnly):
+    list_display = ["run", "administrator", "approved_at", "content_sha256", "voided_at"]
+    list_filter = ["run"]
+
+
+@admin.register(Payout)
+class PayoutAdmin(_ReadOnly):
+    list_display = ["end_to_end_id", "project", "amount_cents", "status", "batch"]
+    list_filter = ["status", "batch"]
+    search_fields = ["project__name"]

@@ -36,3 +36,30 @@ class DestinationStage(models.TextChoices):
 
     RECEIPTS = "receipts", _("Receipts to the fee, earmarks and the pool")
     POOL = "pool", _("The pool shared by the round")
+
+
+class PayoutStatus(models.TextChoices):
+    """A payout of a batch: written in the SEPA file (pending), handed to the bank
+    (sent), seen debited on the fund's statement (paid) or returned by the bank
+    (failed, which books the money back on the project's balance)."""
+
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent to the bank")
+    PAID = "paid", _("Paid")
+    FAILED = "failed", _("Failed (returned)")
+
+
+# A bank may return a transfer after it was debited: paid -> failed is allowed.
+PAYOUT_TRANSITIONS: dict[str, frozenset[str]] = {
+    PayoutStatus.PENDING: frozenset({PayoutStatus.SENT, PayoutStatus.FAILED}),
+    PayoutStatus.SENT: frozenset({PayoutStatus.PAID, PayoutStatus.FAILED}),
+    PayoutStatus.PAID: frozenset({PayoutStatus.FAILED}),
+    PayoutStatus.FAILED: frozenset(),
+}
+
+
+class PayoutSource(models.TextChoices):
+    """Who recorded a payout's change of status."""
+
+    MANUAL = "manual", _("Administrator")
+    BANK_STATEMENT = "bank_statement", _("Bank statement")

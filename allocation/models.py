@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from allocation.enums import DestinationStage, RunStage, RunStatus
+from allocation.enums import DestinationStage, PayoutStatus, RunStage, RunStatus
 
 
 class AllocationRun(models.Model):
@@ -139,3 +139,142 @@ class RunDestination(models.Model):
 
     def __str__(self) -> str:
         return f"run {self.run_id} {self.stage} {self.destination}: {self.cents}"
+
+
+class Approval(models.Model):
+    """One administrator's approval of a run's disbursement report, bound to the
+    report's content hash as they saw it (four eyes: two distinct ones create
+    the batch). A change of the report afterwards voids it, saying what changed."""
+
+    run = models.ForeignKey(
+        AllocationRun, verbose_name=_("run"), on_delete=models.PROTECT, related_name="approvals"
+    )
+    administrator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("administrator"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    content_sha256 = models.CharField(_("report SHA-256 approved"), max_length=64)
+    # The report as approved (its canonical content), to say what changed later.
+    report = models.JSONField(_("report approved"), default=dict)
+    approved_at = models.DateTimeField(_("approved at"))
+    voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
+    void_reason = models.TextField(_("why it was voided"), blank=True)
+    # [{"project": name, "field": ..., "before": ..., "after": ...}], shown translated.
+    void_changes = models.JSONField(_("changes that voided it"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("approval")
+        verbose_name_plural = _("approvals")
+        ordering = ["run", "approved_at", "id"]
+        constraints = [
+            # The same administrator never holds two live approvals of one run,
+            # whatever sessions they use at once.
+            models.UniqueConstraint(
+                fields=["run", "administrator"],
+                condition=models.Q(voided_at__isnull=True),
+                name="approval_one_live_per_administrator",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        state = "voided" if self.voided_at else "live"
+        return f"approval #{self.pk} of {self.run_id} by {self.administrator_id} ({state})"
+
+
+class PayoutBatch(models.Model):
+    """The payouts that a run's approved report creates: one batch per run, its
+    report frozen as approved, and the SEPA credit transfer file made from it."""
+
+    run = models.OneToOneField(
+        AllocationRun, verbose_name=_("run"), on_delete=models.PROTECT, related_name="batch"
+    )
+    content_sha256 = models.CharField(_("report SHA-256"), max_length=64)
+    report = models.JSONField(_("report"), default=dict)
+    total_cents = models.BigIntegerField(_("total (cents)"), default=0)
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("payout batch")
+        verbose_name_plural = _("payout batches")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"payout batch #{self.pk} ({self.run_id})"
+
+    @property
+    def message_id(self) -> str:
+        """The SEPA file's message id: the bank refuses a second file with it."""
+        return f"LIB-BATCH-{self.pk}"
+
+
+class Payout(models.Model):
+    """One project's payout of its whole balance in a batch, with the bank
+    details as they were verified when the batch was made."""
+
+    batch = models.ForeignKey(
+        PayoutBatch, verbose_name=_("batch"), on_delete=models.PROTECT, related_name="payouts"
+    )
+    project = models.ForeignKey(
+        "projects.Project",
+        verbose_name=_("project"),
+        on_delete=models.PROTECT,
+        related_name="payouts",
+    )
+    amount_cents = models.BigIntegerField(_("amount (cents)"))
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    holder_name = models.CharField(_("account holder"), max_length=200)
+    iban = models.CharField(_("IBAN"), max_length=34)
+    bic = models.CharField(_("BIC"), max_length=11)
+    status = models.CharField(
+        _("status"), max_length=20, choices=PayoutStatus.choices, default=PayoutStatus.PENDING
+    )
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
+    failure_reason = models.CharField(_("failure reason"), max_length=300, blank=True)
+    # The bank statement's lines that showed it debited, then returned.
+    debit_line = models.OneToOneField(
+        "funds.BankStatementLine",
+        verbose_name=_("debit on the statement"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payout_debited",
+    )
+    return_line = models.OneToOneField(
+        "funds.BankStatementLine",
+        verbose_name=_("return on the statement"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payout_returned",
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("payout")
+        verbose_name_plural = _("payouts")
+        ordering = ["batch", "project__name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "project"], name="payout_once_per_batch"),
+            models.CheckConstraint(
+                condition=models.Q(amount_cents__gt=0), name="payout_amount_gt_0"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=PayoutStatus.values), name="payout_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.end_to_end_id} {self.project_id}: {self.amount_cents} ({self.status})"
+
+    @property
+    def end_to_end_id(self) -> str:
+        """The id the bank carries from our file to its statement."""
+        return f"{PAYOUT_PREFIX}{self.pk}"
+
+
+PAYOUT_PREFIX = "LIB-PAYOUT-"

@@ -33,6 +33,7 @@ from contributors.enums import (
     Visibility,
 )
 from contributors.models import Commitment, Contributor, Pledge, User
+from demo.disbursement import demo_administrator_totp, demo_disbursement
 from funds import services as fund_services
 from funds.enums import PaymentMethod, PaymentRequestStatus
 from funds.models import PaymentRequest
@@ -46,6 +47,8 @@ from projects.models import Maintainership, PayoutAccount, Project
 DEMO_EMAIL_DOMAIN = "demo.librery.test"
 # A fixed secret so that `manage.py demo_totp` can print the administrator's code.
 DEMO_TOTP_SECRET = "LIBRERYDEMOADMINTOTPSECRETXXXXXX"  # noqa: S105 -- public, demo only
+# The second administrator's, for the four eyes of the disbursement.
+DEMO_TOTP_SECRET_2 = "LIBRERYDEMOSECONDADMINTOTPXXXXXX"  # noqa: S105 -- public, demo only
 # SILL entries admitted in the demo, by their name in the SILL.
 ADMITTED_SILL_NAMES = (
     "LibreOffice",
@@ -68,6 +71,9 @@ class DemoUser:
 
 
 ADMIN = DemoUser("administrator", f"admin@{DEMO_EMAIL_DOMAIN}", "demo-admin-librery")
+ADMIN2 = DemoUser(
+    "second administrator (four eyes)", f"admin2@{DEMO_EMAIL_DOMAIN}", "demo-admin2-librery"
+)
 CONTRIBUTOR = DemoUser(
     "contributor", f"contributor@{DEMO_EMAIL_DOMAIN}", "demo-contributor-librery"
 )
@@ -87,7 +93,19 @@ PRIVATE = DemoUser(
 SCIENCE = DemoUser(
     "seat holder (scientific committee)", f"science@{DEMO_EMAIL_DOMAIN}", "demo-science-librery"
 )
-DEMO_USERS = (ADMIN, CONTRIBUTOR, MAINTAINER, SEAT_HOLDER, COMMONER2, PUBLIC, PRIVATE, SCIENCE)
+DEMO_USERS = (
+    ADMIN,
+    ADMIN2,
+    CONTRIBUTOR,
+    MAINTAINER,
+    SEAT_HOLDER,
+    COMMONER2,
+    PUBLIC,
+    PRIVATE,
+    SCIENCE,
+)
+# Each demo administrator's TOTP secret, by email (`manage.py demo_totp`).
+DEMO_TOTP_SECRETS = {ADMIN.email: DEMO_TOTP_SECRET, ADMIN2.email: DEMO_TOTP_SECRET_2}
 # Who holds which seat (college, seat number).
 DEMO_SEATS = (
     (SEAT_HOLDER, CollegeCode.COMMONERS, 1),
@@ -207,7 +225,19 @@ def _demo_load(*, now: datetime) -> list[DemoUser]:
     _ballots(admin=admin, users=users, now=now)
     # Last month's allocation, as the monthly task runs it on the 1st: project
     # balances, the pool and the released round's euros are there to see.
-    allocation_month_run(period=previous_period(now), at=now)
+    run = allocation_month_run(period=previous_period(now), at=now)
+    # Its report approved by both administrators, and its payout batch.
+    admin2 = _demo_user(ADMIN2, is_staff=True, is_superuser=True)
+    demo_administrator_totp(admin2, DEMO_TOTP_SECRET_2)
+    demo_disbursement(
+        run=run,
+        admins=[
+            (admin, ADMIN.password, DEMO_TOTP_SECRET),
+            (admin2, ADMIN2.password, DEMO_TOTP_SECRET_2),
+        ],
+        maintainer=maintainer,
+        password=MAINTAINER.password,
+    )
     return list(DEMO_USERS)
 
 

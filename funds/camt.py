@@ -31,6 +31,10 @@ MAX_MESSAGE_ID = 140
 MAX_IBAN = 34
 MAX_ENTRY_REFERENCE = 120
 MAX_DEBTOR_NAME = 140
+MAX_END_TO_END_ID = 35
+# Bank transaction sub-families of a returned or reversed transfer (ISO 20022
+# external codes: RRTN received return, RPCR/ARET reversal and return).
+_RETURN_SUBFAMILIES = frozenset({"RRTN", "RPCR", "ARET"})
 _RF_RE = re.compile(r"RF\d{2}[A-Z0-9]{1,21}")
 # An ISO 20022 amount: decimal digits (at most 18) and at most 5 decimals, no sign, no exponent.
 _AMOUNT_RE = re.compile(r"(\d{1,18})(?:\.(\d{1,5}))?")
@@ -51,6 +55,11 @@ class StatementEntry:
     debtor_name: str
     remittance_information: str
     references: tuple[str, ...]
+    # The payer's end-to-end id of the (first) transaction, as our own transfers
+    # carry it; and whether the entry gives back an earlier transfer (a return
+    # or a reversal), not new money.
+    end_to_end_id: str = ""
+    is_return: bool = False
 
 
 @dataclass(frozen=True)
@@ -203,6 +212,22 @@ def _entry(entry: Element, index: int, ns: dict[str, str]) -> StatementEntry:
     texts.insert(0, get(entry, "c:AddtlNtryInf"))
     remittance = " | ".join(t for t in texts if t and t != "NOTPROVIDED")
     references += structured_references(remittance)
+    end_to_end_id = next(
+        (
+            value
+            for value in (
+                _text(details, "c:Refs/c:EndToEndId", ns)
+                for details in entry.findall("c:NtryDtls/c:TxDtls", ns)
+            )
+            if value and value != "NOTPROVIDED"
+        ),
+        "",
+    )
+    is_return = (
+        get(entry, "c:RvslInd").lower() == "true"
+        or get(entry, "c:BkTxCd/c:Domn/c:Fmly/c:SubFmlyCd") in _RETURN_SUBFAMILIES
+        or entry.find("c:NtryDtls/c:TxDtls/c:RtrInf", ns) is not None
+    )
     entry_reference = get(entry, "c:AcctSvcrRef") or get(entry, "c:NtryRef")
     if not entry_reference:
         entry_reference = "/".join(tx_refs)
@@ -218,4 +243,6 @@ def _entry(entry: Element, index: int, ns: dict[str, str]) -> StatementEntry:
         debtor_name=_within(debtor, MAX_DEBTOR_NAME, _("debtor")),
         remittance_information=remittance,
         references=tuple(dict.fromkeys(r for r in references if iso11649.is_valid(r))),
+        end_to_end_id=_within(end_to_end_id, MAX_END_TO_END_ID, _("end-to-end id")),
+        is_return=is_return,
     )

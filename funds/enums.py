@@ -142,6 +142,7 @@ class StatementLineStatus(models.TextChoices):
     BOOKED = "booked", _("Booked")
     IGNORED = "ignored", _("Ignored")
     DEBIT = "debit", _("Outgoing (not a contribution)")
+    RETURNED = "returned", _("An outgoing transfer returned (not a contribution)")
     REQUEST_CANCELLED = (
         "request_cancelled",
         _("For a cancelled payment request: needs a decision"),
@@ -160,6 +161,7 @@ STATEMENT_LINE_TRANSITIONS: dict[str, frozenset[str]] = {
     StatementLineStatus.BOOKED: frozenset(),
     StatementLineStatus.IGNORED: frozenset(),
     StatementLineStatus.DEBIT: frozenset(),
+    StatementLineStatus.RETURNED: frozenset(),
 }
 # The lines an administrator decides on (book or ignore).
 STATEMENT_LINES_TO_DECIDE = frozenset(

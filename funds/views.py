@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from allocation.services import payouts_match_enqueue
 from funds import documents, services
 from funds.enums import BankStatementStatus, PaymentRequestStatus
 from funds.forms import LineDecisionForm, MarkPaidForm, StatementUploadForm
@@ -74,6 +75,8 @@ def statements(request: HttpRequest) -> HttpResponse:
             form.add_error("file", str(error))
         else:
             if result.created:
+                # The fund's own payouts on the statement, matched after its lines.
+                payouts_match_enqueue(statement_ids=[s.pk for s in result.statements])
                 messages.success(request, _("The statement is recorded."))
             else:
                 messages.info(request, _("This statement was already recorded; nothing changed."))

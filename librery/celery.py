@@ -64,4 +64,14 @@ app.conf.beat_schedule = {
         "task": "allocation.resume_runs",
         "schedule": crontab(minute="*/15"),
     },
+    # A payout batch that a worker died making, for a report approved twice.
+    "allocation.resume_batches": {
+        "task": "allocation.resume_batches",
+        "schedule": crontab(minute="7-59/15"),
+    },
+    # The fund's payouts on the uploaded statements, matched (paid or failed).
+    "allocation.match_payouts": {
+        "task": "allocation.match_payouts",
+        "schedule": crontab(minute=23),
+    },
 }

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from allocation import selectors_payouts
 from contributors import selectors as contributor_selectors
 from funds import selectors as funds_selectors
 from funds.charts import funds_chart
@@ -94,6 +95,8 @@ def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "contributors": contributor_selectors.project_public_contributors(project=project),
             "decisions": selectors.project_governance_history(project=project),
             "licence_problems": selectors.unrecognised_licences(project.licences),
+            "payouts": selectors_payouts.project_payouts(project=project),
+            "waiting_cents": selectors_payouts.project_waiting_cents(project=project),
         },
     )
 
@@ -147,12 +150,18 @@ def payout_account_edit(request: HttpRequest, slug: str) -> HttpResponse:
 def my_projects(request: HttpRequest) -> HttpResponse:
     maintainerships = selectors.maintained_projects(user=request.user)
     balances = funds_selectors.project_balances(project_ids=[m.project_id for m in maintainerships])
+    payouts = selectors_payouts.payouts_by_project(
+        project_ids=[m.project_id for m in maintainerships]
+    )
     return render(
         request,
         "projects/my_projects.html",
         {
             "maintainerships": maintainerships,
             "rows": [(m, balances[m.project_id]) for m in maintainerships],
+            "payout_rows": [
+                (m.project, payouts[m.project_id]) for m in maintainerships if payouts[m.project_id]
+            ],
         },
     )
 
@@ -247,7 +256,9 @@ def claim_fetch(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @require_GET
 def project_funding_json(request: HttpRequest, slug: str) -> JsonResponse:
-    project = get_object_or_404(Project, slug=slug, status=ProjectStatus.ADMITTED)
+    project = get_object_or_404(
+        Project.objects.select_related("entity"), slug=slug, status=ProjectStatus.ADMITTED
+    )
     manifest = selectors.project_funding_manifest(project=project, site_url=settings.SITE_URL)
     response = JsonResponse(manifest, json_dumps_params={"ensure_ascii": False, "indent": 2})
     response["Access-Control-Allow-Origin"] = "*"

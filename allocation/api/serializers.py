@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 from rest_framework import serializers
 
-from allocation.models import AllocationRun
+from allocation.models import AllocationRun, PayoutBatch
 
 
 class AllocationRunSerializer(serializers.ModelSerializer[AllocationRun]):
@@ -51,3 +51,26 @@ class AllocationRunSerializer(serializers.ModelSerializer[AllocationRun]):
 
     def get_page_url(self, run: AllocationRun) -> str:
         return self._absolute("allocation:run", run)
+
+
+class PayoutBatchSerializer(serializers.ModelSerializer[PayoutBatch]):
+    """A run's payout batch: the approved report's hash and the total paid out."""
+
+    period = serializers.CharField(source="run.period", read_only=True)
+    payouts = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PayoutBatch
+        fields = [
+            "id",
+            "period",
+            "content_sha256",
+            "total_cents",
+            "currency",
+            "created_at",
+            "payouts",
+        ]
+        read_only_fields = fields
+
+    def get_payouts(self, batch: PayoutBatch) -> int:
+        return batch.payouts.count()

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics
-from rest_framework.permissions import AllowAny
+from rest_framework import generics, status
+from rest_framework.permissions import AllowAny, BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from allocation.api.serializers import AllocationRunSerializer
+from allocation.api.serializers import AllocationRunSerializer, PayoutBatchSerializer
+from allocation.errors import DisbursementError
 from allocation.models import AllocationRun
 from allocation.selectors import computed_runs
+from allocation.services import payout_batch_create
+from funds.permissions import is_fund_administrator
 from librery.api_schema import errors
 
 
@@ -22,3 +29,24 @@ class AllocationRunListAPIView(generics.ListAPIView[AllocationRun]):
 
     def get_queryset(self) -> QuerySet[AllocationRun]:
         return computed_runs()
+
+
+class IsAdministrator(BasePermission):
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return is_fund_administrator(request.user)
+
+
+class PayoutBatchCreateAPIView(APIView):
+    """Administrators: the payout batch of a run whose report has its two valid
+    approvals (made once; refused, and logged, without them)."""
+
+    permission_classes = [IsAdministrator]
+
+    @extend_schema(request=None, responses={201: PayoutBatchSerializer, **errors(400, 403, 404)})
+    def post(self, request: Request, period: str) -> Response:
+        run = get_object_or_404(computed_runs(), period=period)
+        try:
+            batch = payout_batch_create(run=run, actor=request.user, via="api")
+        except DisbursementError as error:
+            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(PayoutBatchSerializer(batch).data, status=status.HTTP_201_CREATED)

@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from allocation.services import payouts_match_enqueue
 from funds import services
 from funds.api.serializers import (
     LineDecisionInputSerializer,
@@ -104,6 +105,8 @@ class StatementListAPIView(APIView):
         except services.StatementError as error:
             return Response({"file": [str(error)]}, status=status.HTTP_400_BAD_REQUEST)
         ids = [statement.pk for statement in result.statements]
+        if result.created:  # the fund's own payouts on it, matched after its lines
+            payouts_match_enqueue(statement_ids=ids)
         return Response(
             StatementSerializer(statement_summaries().filter(pk__in=ids), many=True).data,
             status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,

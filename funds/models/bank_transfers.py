@@ -163,6 +163,9 @@ class BankStatementLine(models.Model):
     debtor_name = models.CharField(_("debtor"), max_length=140, blank=True)
     remittance_information = models.TextField(_("remittance information"), blank=True)
     reference_found = models.CharField(_("reference found"), max_length=35, blank=True)
+    # The fund's own transfers carry their id here (allocation matches its payouts).
+    end_to_end_id = models.CharField(_("end-to-end id"), max_length=35, blank=True, db_index=True)
+    is_return = models.BooleanField(_("returned or reversed transfer"), default=False)
     payment_request = models.ForeignKey(
         PaymentRequest,
         verbose_name=_("payment request"),

@@ -47,6 +47,9 @@ def _classify(line: BankStatementLine, references: tuple[str, ...]) -> None:
     if not line.is_credit:
         line.status = StatementLineStatus.DEBIT
         return
+    if line.is_return:
+        line.status = StatementLineStatus.RETURNED
+        return
     request = None
     if line.currency == "EUR" and references:
         request = (
@@ -183,6 +186,8 @@ def _line_record(
         booking_date=entry.booking_date,
         debtor_name=entry.debtor_name,
         remittance_information=entry.remittance_information,
+        end_to_end_id=entry.end_to_end_id,
+        is_return=entry.is_return,
     )
     _classify(line, entry.references)
     line.save()

@@ -265,6 +265,7 @@ LIBRERY_RATE_LIMITS = {
     "claim": "30/h",  # claim pages opened and claims verified (a fetch each)
     "pledge": "20/h",  # pledges submitted
     "invitation": "30/h",  # organisation invitations (member additions)
+    "approval": "10/h",  # disbursement approvals (each asks the password and a TOTP code)
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = SITE_NAME

@@ -210,12 +210,50 @@ TABLE: dict[str, Route] = {
     "home": Route(get=public()),
     "javascript-catalog": Route(get=public()),
     "allocation:transparency": Route(get=public()),
+    # The publication log (hash-chained): public open data, like the runs it lists.
+    "publication_log": Route(get=public()),
     "api-allocation-runs": Route(get=public()),
     # A computed month's run and its open data are public.
     "allocation:run": Route(get=public(), kwargs=lambda graph: {"period": graph.run_period}),
     "allocation:run_json": Route(get=public(), kwargs=lambda graph: {"period": graph.run_period}),
     "allocation:run_csv": Route(get=public(), kwargs=lambda graph: {"period": graph.run_period}),
     "allocation:run_sha256": Route(get=public(), kwargs=lambda graph: {"period": graph.run_period}),
+    # --- allocation: the administrators' disbursement pages (staff only: 404 otherwise) ---
+    "disbursement:index": Route(get=staff_page()),
+    "disbursement:report": Route(
+        get=staff_page(), kwargs=lambda graph: {"period": graph.run_period}
+    ),
+    "disbursement:approve": Route(
+        get=staff_page(NOT_ALLOWED),
+        kwargs=lambda graph: {"period": graph.run_period},
+        post=post_refused(NOT_FOUND, anonymous=NOT_FOUND, allowed=("administrator",)),
+        data=lambda graph: {"password": "guess", "code": "000000", "sha256": "0" * 64},
+    ),
+    "disbursement:report_csv": Route(
+        get=staff_page(), kwargs=lambda graph: {"period": graph.run_period}
+    ),
+    "disbursement:report_pdf": Route(
+        get=staff_page(), kwargs=lambda graph: {"period": graph.run_period, "language": "fr"}
+    ),
+    # The graph's month has no payout batch yet: no file, nothing to mark.
+    "disbursement:sepa_file": Route(
+        get=staff_page(NOT_FOUND), kwargs=lambda graph: {"period": graph.run_period}
+    ),
+    "disbursement:batch_sent": Route(
+        get=staff_page(NOT_ALLOWED),
+        kwargs=lambda graph: {"period": graph.run_period},
+        post=post_refused(NOT_FOUND, anonymous=NOT_FOUND, allowed=("administrator",)),
+    ),
+    "disbursement:payout_action": Route(
+        get=staff_page(NOT_ALLOWED),
+        kwargs=lambda graph: {"pk": 0, "action": "paid"},
+        post=post_refused(NOT_FOUND, anonymous=NOT_FOUND, allowed=("administrator",)),
+    ),
+    "api-allocation-batch": Route(
+        get=only("administrator", others=FORBIDDEN, anonymous=FORBIDDEN, ok=NOT_ALLOWED),
+        kwargs=lambda graph: {"period": graph.run_period},
+        post=post_refused(FORBIDDEN, anonymous=FORBIDDEN, allowed=("administrator",)),
+    ),
     # --- contributors --------------------------------------------------------------------
     "contributors:contribute": Route(get=public()),
     "contributors:my_account": Route(get=signed_in()),
@@ -369,6 +407,7 @@ TABLE: dict[str, Route] = {
     "governance:register": Route(get=public()),
     "governance:decision": Route(get=public(), kwargs=_pk("decision")),
     "governance:bundle": Route(get=public(), kwargs=_pk("decision")),
+    "governance:bundle_sha256": Route(get=public(), kwargs=_pk("decision")),
     "governance:meetings": Route(get=public()),
     "governance:meeting": Route(get=public(), kwargs=_pk("meeting")),
     "governance:portal": Route(get=only(*PORTAL, others=FORBIDDEN, anonymous=LOGIN)),

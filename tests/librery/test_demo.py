@@ -68,7 +68,9 @@ def test_demo_data_loads_once_and_labels_fiction(
     admin = User.objects.get(email=demo.DEMO_USERS[0].email)
     assert admin.is_staff
     assert Authenticator.objects.filter(user=admin).count() == 2  # TOTP + recovery codes
-    assert Maintainership.objects.get().project.name == "Qgis"
+    assert list(
+        Maintainership.objects.order_by("project__name").values_list("project__name", flat=True)
+    ) == ["LibreOffice", "Qgis"]  # the demo maintainer's two projects
 
 
 def test_demo_loads_twice_without_change() -> None:
@@ -82,7 +84,9 @@ def test_demo_loads_twice_without_change() -> None:
     assert first["funds.PaymentRequest"] == 4
     assert first["governance.Ballot"] == 3
     assert first["governance.Mandate"] == 5
-    assert first["projects.PayoutAccount"] == 1
+    assert first["projects.PayoutAccount"] == 2
+    assert first["allocation.Approval"] == 2
+    assert first["allocation.PayoutBatch"] == 1
 
 
 def test_the_books_hold_after_the_demo() -> None:
@@ -257,9 +261,44 @@ def test_the_demo_allocates_last_month_with_the_round_in_force(anonymous: Client
     assert run.round_decision_number != ""
     assert run.pool_shared_cents > 0
     libreoffice = Project.objects.get(name="LibreOffice")
-    assert project_balances_cents()[libreoffice.pk] >= 500
+    # Paid out in full by the month's batch (the demo's approved disbursement).
+    paid = libreoffice.payouts.get().amount_cents
+    assert project_balances_cents()[libreoffice.pk] == 0
+    assert paid >= 5_000
     assert pool_balance_cents() == run.pool_carried_out_cents
     assert books_check() == []
     page = anonymous.get(f"/en/transparency/runs/{run.period}/")
     assert page.status_code == 200
     assert "LibreOffice" in page.text
+
+
+def test_the_demo_month_is_approved_by_both_administrators_with_its_batch(
+    capsys: pytest.CaptureFixture[str], settings: Any
+) -> None:
+    from allocation.models import Approval, PayoutBatch  # noqa: PLC0415 -- only this test
+    from allocation.services import disbursement_report  # noqa: PLC0415 -- only this test
+
+    settings.LIBRERY_DEMO = True
+    demo.demo_load()
+    batch = PayoutBatch.objects.get()
+    approvals = Approval.objects.filter(run=batch.run, voided_at__isnull=True)
+    assert sorted(approvals.values_list("administrator__email", flat=True)) == sorted(
+        [demo.ADMIN.email, demo.ADMIN2.email]
+    )
+    assert set(approvals.values_list("content_sha256", flat=True)) == {batch.content_sha256}
+    assert disbursement_report(run=batch.run).sha256 == batch.content_sha256
+    (payout,) = batch.payouts.all()
+    assert payout.project.name == "LibreOffice"
+    assert payout.amount_cents == batch.total_cents
+    assert books_check() == []
+    # Both administrators log in with their own code at once (not taken as a replay).
+    for spec in (demo.ADMIN, demo.ADMIN2):
+        call_command("demo_totp", "--email", spec.email)
+        code = capsys.readouterr().out.strip()
+        user = User.objects.get(email=spec.email)
+        assert TOTP(Authenticator.objects.get(user=user, type="totp")).validate_code(code)
+    with pytest.raises(CommandError, match="Only the demo administrators"):
+        call_command("demo_totp", "--email", demo.CONTRIBUTOR.email)
+    # The demo maintainer sees the payout on "My projects".
+    page = _client_for(demo.MAINTAINER.email).get("/en/projects/mine/")
+    assert payout.end_to_end_id in page.text

@@ -11,7 +11,7 @@ from demo import data as demo
 
 
 class Command(BaseCommand):
-    help = "Print the current two-factor code of the demo administrator (demo users only)."
+    help = "Print the current two-factor code of a demo administrator (demo users only)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--email", default=demo.DEMO_USERS[0].email)
@@ -21,5 +21,8 @@ class Command(BaseCommand):
             raise CommandError("Demo codes are printed only with LIBRERY_DEMO=True.")
         if not demo.is_demo_email(options["email"]):
             raise CommandError("Only demo users' codes can be printed.")
-        code = format_hotp_value(hotp_value(demo.DEMO_TOTP_SECRET, int(time.time()) // 30))
+        secret = demo.DEMO_TOTP_SECRETS.get(options["email"].lower())
+        if secret is None:
+            raise CommandError("Only the demo administrators have a two-factor code.")
+        code = format_hotp_value(hotp_value(secret, int(time.time()) // 30))
         self.stdout.write(code)

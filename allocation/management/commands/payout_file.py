@@ -1,0 +1,46 @@
+"""Write a payout batch's SEPA credit transfer file (pain.001.001.03):
+`manage.py payout_file BATCH_ID|latest PATH` (`-` writes to the standard output)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+
+from allocation.errors import DisbursementError
+from allocation.models import PayoutBatch
+from allocation.sepa import payout_batch_pain001
+
+
+class Command(BaseCommand):
+    help = "Write a payout batch's SEPA credit transfer file (pain.001.001.03)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("batch", help="the batch's id, or 'latest'")
+        parser.add_argument("path", help="where to write the file ('-': standard output)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        batches = PayoutBatch.objects.select_related("run")
+        wanted = str(options["batch"])
+        if wanted == "latest":
+            batch = batches.order_by("-created_at", "-pk").first()
+        elif wanted.isdigit():
+            batch = batches.filter(pk=int(wanted)).first()
+        else:
+            raise CommandError("Give a batch id or 'latest'.")
+        if batch is None:
+            raise CommandError(f"No payout batch {wanted}.")
+        try:
+            content = payout_batch_pain001(batch=batch, execution_date=timezone.localdate())
+        except DisbursementError as error:
+            raise CommandError(str(error)) from None
+        if options["path"] == "-":
+            self.stdout.write(content.decode())
+            return
+        Path(options["path"]).write_bytes(content)
+        self.stdout.write(
+            f"Batch #{batch.pk} ({batch.run.period}): {batch.payouts.count()} payouts "
+            f"written to {options['path']}."
+        )

@@ -1,0 +1,2 @@
+"""The administrators' disbursement pages (interface): the report, its
+approvals, the payout batch and its SEPA file."""
