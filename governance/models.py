@@ -324,6 +324,10 @@ class Vote(models.Model):
     choice = models.CharField(_("choice"), max_length=10, choices=Choice.choices, blank=True)
     points = models.JSONField(_("points"), default=dict, blank=True)
     receipt = models.CharField(_("receipt"), max_length=64)
+    # The receipt's secret salt: it keeps the vote from being guessed from its
+    # receipt until release, when the bundle publishes it so anyone can recompute
+    # the receipt (empty for votes cast before salts were kept).
+    salt = models.CharField(_("receipt salt"), max_length=32, blank=True, editable=False)
     version = models.PositiveIntegerField(_("version"), default=1)
     cast_at = models.DateTimeField(_("cast at"))
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("register/", views.register, name="register"),
     path("register/<int:pk>/", views.decision, name="decision"),
     path("register/<int:pk>/bundle.json", views.bundle, name="bundle"),
+    path("register/<int:pk>/bundle.sha256", views.bundle_sha256, name="bundle_sha256"),
     path("meetings/", views.meetings, name="meetings"),
     path("meetings/<int:pk>/", views.meeting, name="meeting"),
 ]

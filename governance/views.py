@@ -99,6 +99,7 @@ def _ballot_context(ballot: Ballot, user: Any, seat_id: int | None = None) -> di
     context: dict[str, Any] = {
         "ballot": ballot,
         "seats": seats,
+        "has_receipt": any(seat["vote"] is not None for seat in seats),
         "is_open": ballot.status == BallotStatus.OPEN and timezone.now() < ballot.closes_at,
         "recused": ballot.effect_project_id is not None and ballot.effect_project_id in recused_ids,
     }
@@ -354,3 +355,13 @@ def bundle(request: HttpRequest, pk: int) -> HttpResponse:
     response.content = canonical_json(item.bundle).encode()
     response["Content-Disposition"] = f'attachment; filename="ballot-{item.pk}-bundle.json"'
     return response
+
+
+@require_GET
+def bundle_sha256(request: HttpRequest, pk: int) -> HttpResponse:
+    """The bundle's hash as `sha256sum` prints it (check with `sha256sum -c`)."""
+    item = _released(pk)
+    return HttpResponse(
+        f"{item.bundle_hash}  ballot-{item.pk}-bundle.json\n",
+        content_type="text/plain; charset=utf-8",
+    )

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
-from librery.models import LogEntry, WorkerHeartbeat
+from librery.models import LogEntry, PublicationEntry, WorkerHeartbeat
 
 
 @admin.register(LogEntry)
@@ -28,3 +28,25 @@ class LogEntryAdmin(admin.ModelAdmin[LogEntry]):
 class WorkerHeartbeatAdmin(admin.ModelAdmin[WorkerHeartbeat]):
     list_display = ["worker_name", "last_seen_at", "beats"]
     readonly_fields = ["worker_name", "last_seen_at", "beats"]
+
+
+@admin.register(PublicationEntry)
+class PublicationEntryAdmin(admin.ModelAdmin[PublicationEntry]):
+    """The publication log: read-only, for everyone, always (the services append)."""
+
+    list_display = ["position", "kind", "reference", "published_at", "entry_hash"]
+    list_filter = ["kind"]
+    search_fields = ["reference", "sha256", "entry_hash"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(
+        self, request: HttpRequest, obj: PublicationEntry | None = None
+    ) -> bool:
+        return False
+
+    def has_delete_permission(
+        self, request: HttpRequest, obj: PublicationEntry | None = None
+    ) -> bool:
+        return False

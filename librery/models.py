@@ -1,6 +1,9 @@
-"""Shared plumbing models: the audit trail and the workers' heartbeat."""
+"""Shared plumbing models: the audit trail, the workers' heartbeat and the
+publication log."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -47,3 +50,46 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker_name} @ {self.last_seen_at:%Y-%m-%d %H:%M:%S}"
+
+
+class PublicationKind(models.TextChoices):
+    BALLOT = "governance.ballot", _("released ballot")
+    ALLOCATION_RUN = "allocation.run", _("monthly allocation")
+
+
+class PublicationEntry(models.Model):
+    """One entry of the publication log: what the platform published (a released
+    ballot's bundle, a month's allocation document), its hash, and the hash of
+    the entry before it. Append-only (a trigger refuses UPDATE and DELETE on
+    PostgreSQL); `verify.py log` recomputes the chain."""
+
+    position = models.PositiveBigIntegerField(_("position"), unique=True)
+    kind = models.CharField(_("kind"), max_length=40, choices=PublicationKind.choices)
+    reference = models.CharField(_("reference"), max_length=100)
+    url = models.CharField(_("document address"), max_length=300)
+    sha256 = models.CharField(_("document SHA-256"), max_length=64)
+    previous_hash = models.CharField(_("previous entry's hash"), max_length=64)
+    entry_hash = models.CharField(_("entry hash"), max_length=64, unique=True)
+    published_at = models.DateTimeField(_("published at"))
+
+    class Meta:
+        verbose_name = _("publication log entry")
+        verbose_name_plural = _("publication log entries")
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "reference"], name="publication_once"),
+            models.CheckConstraint(
+                condition=models.Q(position__gte=1), name="publication_position_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.position} {self.kind} {self.reference}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValueError("The publication log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ValueError("The publication log is append-only.")

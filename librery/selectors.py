@@ -1,14 +1,17 @@
-"""Reads of the shared plumbing: the health of the platform's dependencies."""
+"""Reads of the shared plumbing: the health of the platform's dependencies and
+the publication log."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
 
-from librery.models import WorkerHeartbeat
+from librery.models import PublicationEntry, WorkerHeartbeat
+from librery.publication import publication_fields
 
 
 @dataclass(frozen=True)
@@ -62,4 +65,48 @@ def health() -> Health:
         broker=broker_status(),
         broker_kind="redis" if settings.REDIS_URL else "in-process (eager)",
         worker_last_seen_at=last_seen,
+    )
+
+
+# --- The publication log --------------------------------------------------------
+
+LOG_PAGE_SIZE = 100
+
+
+def publication_head() -> PublicationEntry | None:
+    """The log's last entry: its hash vouches for every entry before it."""
+    return PublicationEntry.objects.order_by("-position").first()
+
+
+def publication_entry_json(entry: PublicationEntry) -> dict[str, Any]:
+    return {**publication_fields(entry), "entry_hash": entry.entry_hash}
+
+
+@dataclass(frozen=True)
+class PublicationPage:
+    number: int
+    pages: int
+    count: int
+    head: PublicationEntry | None
+    entries: list[dict[str, Any]]
+
+
+def publication_page(*, number: int, size: int = 0) -> PublicationPage | None:
+    """Page `number` (from 1) of the log, oldest first; None past the last page.
+    A full page never changes: later entries only ever add pages."""
+    size = size or LOG_PAGE_SIZE
+    head = publication_head()
+    count = head.position if head is not None else 0
+    pages = max(1, -(-count // size))
+    if not 1 <= number <= pages:
+        return None
+    rows = PublicationEntry.objects.filter(
+        position__gt=(number - 1) * size, position__lte=number * size
+    ).order_by("position")
+    return PublicationPage(
+        number=number,
+        pages=pages,
+        count=count,
+        head=head,
+        entries=[publication_entry_json(entry) for entry in rows],
     )

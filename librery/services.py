@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import F
 
-from librery.models import LogEntry, WorkerHeartbeat
+from librery.models import LogEntry, PublicationEntry, PublicationKind, WorkerHeartbeat
+from librery.publication import GENESIS_HASH, publication_entry_hash, publication_fields
 
 
 def log_action(
@@ -45,3 +46,56 @@ def worker_heartbeats_purge(*, older_than: datetime) -> int:
 
 def heartbeat_cutoff(*, now: datetime, days: int = 30) -> datetime:
     return now - timedelta(days=days)
+
+
+# --- The publication log --------------------------------------------------------
+
+# The key of the PostgreSQL advisory lock that serialises appends ("LIBRERY" in ASCII).
+PUBLICATION_LOCK_KEY = 0x4C49425245525900
+
+
+class PublicationError(Exception):
+    """The same document reference is already in the log with another hash."""
+
+
+def _lock_publication_log() -> None:
+    """Serialise appends, so that each entry chains to the one before it, even
+    the first (there is no head row to lock yet). SQLite writes one at a time."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [PUBLICATION_LOCK_KEY])
+
+
+def publication_append(
+    *, kind: PublicationKind | str, reference: str, url: str, sha256: str, at: datetime
+) -> PublicationEntry:
+    """Append what was just published (`url`: its unprefixed public path, `sha256`:
+    the hash of its bytes) to the publication log, chained to the head. Appending
+    the same document again returns its entry; the same reference with another
+    hash is refused (the log is never rewritten)."""
+    kind = PublicationKind(kind)
+    with transaction.atomic():
+        _lock_publication_log()
+        existing = PublicationEntry.objects.filter(kind=kind, reference=reference).first()
+        if existing is not None:
+            if existing.sha256 != sha256:
+                raise PublicationError(f"{kind} {reference} is already published with another hash")
+            return existing
+        head = PublicationEntry.objects.order_by("-position").first()
+        entry = PublicationEntry(
+            position=head.position + 1 if head is not None else 1,
+            kind=kind,
+            reference=reference,
+            url=url,
+            sha256=sha256,
+            previous_hash=head.entry_hash if head is not None else GENESIS_HASH,
+            published_at=at,
+        )
+        entry.entry_hash = publication_entry_hash(publication_fields(entry))
+        entry.save()
+        log_action(
+            action="librery.publication.appended",
+            obj=entry,
+            data={"kind": kind.value, "reference": reference, "sha256": sha256},
+        )
+    return entry

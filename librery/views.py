@@ -1,11 +1,14 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+import json
+
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from librery import selectors
+from librery.publication import GENESIS_HASH
 from projects.selectors import home_figures
 
 
@@ -28,6 +31,45 @@ def healthz(request: HttpRequest) -> JsonResponse:
         },
         status=200 if state.ok else 503,
     )
+
+
+@require_GET
+def publication_log(request: HttpRequest) -> HttpResponse:
+    """The publication log, oldest entry first, a page at a time, as stable JSON
+    (sorted keys): `verify.py log` recomputes its chain and every document's hash."""
+    text = request.GET.get("page", "1")
+    page = selectors.publication_page(number=int(text)) if text.isdigit() else None
+    if page is None:
+        raise Http404
+
+    def link(number: int) -> str | None:
+        if not 1 <= number <= page.pages:
+            return None
+        return request.build_absolute_uri(f"{request.path}?page={number}")
+
+    head = page.head
+    body = {
+        "log": "The Librery publication log",
+        "hashing": (
+            "entry_hash = SHA-256 of the JSON of position, kind, reference, url, sha256, "
+            "previous_hash and published_at, keys sorted, no spaces, UTF-8; "
+            "the first entry's previous_hash is the genesis hash"
+        ),
+        "genesis_hash": GENESIS_HASH,
+        "head": {"position": head.position, "entry_hash": head.entry_hash} if head else None,
+        "count": page.count,
+        "page": page.number,
+        "pages": page.pages,
+        "previous": link(page.number - 1),
+        "next": link(page.number + 1),
+        "entries": page.entries,
+    }
+    response = HttpResponse(
+        json.dumps(body, sort_keys=True, indent=2, ensure_ascii=False) + "\n",
+        content_type="application/json",
+    )
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
 
 
 def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from email.utils import parseaddr
 from typing import Any
@@ -182,12 +183,64 @@ def _manifest_licences(licences: list[str]) -> list[str]:
     return [r for r in result if len(r) >= _MIN_TAG_LENGTH] or ["see the repository"]
 
 
+FUND_PLAN_GUID = "the-librery"
+_MAX_CHANNELS = _MAX_PLANS = 10  # the standard's limits
+
+
+def _unused_guid(wanted: str, taken: set[str]) -> str:
+    guid, number = wanted, 2
+    while guid in taken:
+        guid, number = f"{wanted}-{number}", number + 1
+    return guid
+
+
+def _maintainers_manifest(*, project: Project, manifest: str, page: str) -> dict[str, Any]:
+    """The manifest the project's maintainers published, as they published it
+    (entity, projects and their guids, licences, channels, plans, history), with
+    The Librery added as one more channel and plan; when the manifest already has
+    as many channels or plans as the standard allows, nothing is added."""
+    data: dict[str, Any] = json.loads(manifest)  # numbers as any JSON reader reads them
+    funding = data["funding"]
+    channels, plans = funding["channels"], funding["plans"]
+    if len(channels) >= _MAX_CHANNELS or len(plans) >= _MAX_PLANS:
+        return data
+    channel = _unused_guid(FUND_CHANNEL_GUID, {str(c.get("guid")) for c in channels})
+    channels.append(
+        {
+            "guid": channel,
+            "type": "payment-provider",
+            "address": page,
+            "description": (
+                f"Pledge to The Librery's collective fund and earmark part of it to {project.name}."
+            )[:500],
+        }
+    )
+    plans.append(
+        {
+            "guid": _unused_guid(FUND_PLAN_GUID, {str(p.get("guid")) for p in plans}),
+            "status": "active",
+            "name": f"Earmark to {project.name} through The Librery"[:250],
+            "description": "Any amount, once or every month, through The Librery.",
+            "amount": 0,
+            "currency": "EUR",
+            "frequency": "monthly",
+            "channels": [channel],
+        }
+    )
+    return data
+
+
 def project_funding_manifest(*, project: Project, site_url: str) -> dict[str, Any]:
-    """The funding.json (v1.1.0) that an admitted project exposes: the fund's channel
-    and plans toward the project. Only public catalogue facts appear in it."""
+    """The funding.json that an admitted project exposes. A project imported from
+    its maintainers' manifest exposes that manifest, with The Librery as one more
+    channel and plan; any other gets the fund's own (v1.1.0): the fund's channel
+    and plans toward the project, from public catalogue facts only."""
     with translation.override(settings.LANGUAGE_CODE):  # stable, unprefixed addresses
         page = site_url.rstrip("/") + reverse("projects:detail", args=[project.slug])
         contribute = site_url.rstrip("/") + reverse("contributors:contribute")
+    entity = project.entity
+    if entity is not None and entity.manifest:
+        return _maintainers_manifest(project=project, manifest=entity.manifest, page=page)
     description = project.description_en or project.description or project.localized_summary
     description = (description or f"{project.name}, an open-source commons.")[:2000]
     if len(description.encode()) < 5:  # noqa: PLR2004 -- the standard's minimum

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
 from rest_framework import serializers
 
 from governance.enums import Choice
@@ -29,7 +32,30 @@ class BallotSerializer(serializers.ModelSerializer[Ballot]):
         read_only_fields = fields
 
 
+def _public_url(serializer: serializers.Serializer[Any], name: str, pk: int) -> str:
+    """An absolute, unprefixed address of a public page (the same in every language)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        path = reverse(name, args=[pk])
+    request = serializer.context.get("request")
+    if request is not None:
+        return str(request.build_absolute_uri(path))
+    return settings.SITE_URL.rstrip("/") + path
+
+
 class DecisionSerializer(serializers.ModelSerializer[Ballot]):
+    """A released decision, with its page, its bundle and the bundle's hash, so
+    that a client can fetch the bundle and check it as `recompute_ballot` does."""
+
+    url = serializers.SerializerMethodField()
+    bundle_url = serializers.SerializerMethodField()
+    bundle_sha256 = serializers.CharField(source="bundle_hash", read_only=True)
+
+    def get_url(self, obj: Ballot) -> str:
+        return _public_url(self, "governance:decision", obj.pk)
+
+    def get_bundle_url(self, obj: Ballot) -> str:
+        return _public_url(self, "governance:bundle", obj.pk)
+
     class Meta:
         model = Ballot
         fields = [
@@ -45,6 +71,9 @@ class DecisionSerializer(serializers.ModelSerializer[Ballot]):
             "electorate_fingerprint",
             "result",
             "bundle_hash",
+            "url",
+            "bundle_url",
+            "bundle_sha256",
         ]
         read_only_fields = fields
 

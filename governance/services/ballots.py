@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -34,7 +34,9 @@ from governance.models import (
 from governance.services.colleges import college_weights_set
 from governance.services.errors import WEIGHTS_REFUSED
 from governance.services.mail import _mail_electorate
-from librery.services import log_action
+from librery.models import PublicationKind
+from librery.publication import public_path
+from librery.services import log_action, publication_append
 from librery.transitions import transition
 from projects import services as project_services
 from projects.models import Project
@@ -259,7 +261,14 @@ def ballot_release(*, ballot: Ballot, actor: Any, at: datetime) -> Ballot:
     return released
 
 
+def receipt_time(at: datetime) -> str:
+    """The time a receipt hashes (and the bundle publishes): ISO 8601 in UTC."""
+    return at.astimezone(UTC).isoformat()
+
+
 def vote_rows(ballot: Ballot) -> list[dict[str, Any]]:
+    """The votes as the released bundle publishes them: with each receipt's
+    version, time and salt, so that anyone can recompute every receipt."""
     return [
         {
             "seat": v.seat_id,
@@ -268,6 +277,9 @@ def vote_rows(ballot: Ballot) -> list[dict[str, Any]]:
             "choice": v.choice,
             "points": dict(sorted(v.points.items())),
             "receipt": v.receipt,
+            "version": v.version,
+            "cast_at": receipt_time(v.cast_at),
+            "salt": v.salt,
         }
         for v in ballot.votes.order_by("seat_id")
     ]
@@ -319,6 +331,13 @@ def _release(ballot: Ballot, at: datetime, actor: Any) -> None:
     if ballot.adopted:
         ballot.decision_number = _decision_number(at)
         _apply_effect(ballot, at, actor)
+    publication_append(
+        kind=PublicationKind.BALLOT,
+        reference=str(ballot.pk),
+        url=public_path("governance:bundle", ballot.pk),
+        sha256=ballot.bundle_hash,
+        at=at,
+    )
 
 
 def _apply_project_effect(ballot: Ballot, actor: Any, reference: str) -> None:

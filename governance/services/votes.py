@@ -24,7 +24,7 @@ from governance.models import (
     Proxy,
     Vote,
 )
-from governance.services.ballots import _event
+from governance.services.ballots import _event, receipt_time
 from governance.services.errors import RECUSED_MOTION, RECUSED_POINTS, GovernanceError
 from governance.services.mail import _mail_receipt
 from librery.services import log_action
@@ -106,6 +106,10 @@ def vote_cast(
         ):
             return existing
         version = 1 if existing is None else existing.version + 1
+        # A salt kept secret until release, so that nobody can guess a vote from
+        # its receipt by hashing the few possible choices; the released bundle
+        # publishes it, so that anyone can then recompute every receipt.
+        salt = secrets.token_hex(16)
         receipt = _receipt(
             {
                 "ballot": locked.pk,
@@ -115,10 +119,8 @@ def vote_cast(
                 "choice": clean_choice,
                 "points": clean_points,
                 "version": version,
-                "at": at.isoformat(),
-                # A secret salt, so that nobody can guess a vote from its receipt
-                # before closing by hashing the few possible choices.
-                "salt": secrets.token_hex(16),
+                "at": receipt_time(at),
+                "salt": salt,
             }
         )
         values = {
@@ -127,6 +129,7 @@ def vote_cast(
             "choice": clean_choice,
             "points": clean_points,
             "receipt": receipt,
+            "salt": salt,
             "version": version,
             "cast_at": at,
         }

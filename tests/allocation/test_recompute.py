@@ -104,7 +104,11 @@ def test_the_command_says_match_and_refuses_one_cent_changed(
     ]
     out = StringIO()
     call_command("recompute_allocation", str(published), stdout=out)
-    assert "document not verified against a published hash (give --sha256)" in out.getvalue()
+    assert out.getvalue().splitlines() == [
+        f"sha256 {run.document_sha256}",
+        "consistent, not verified against the register "
+        "(give the month's URL, or --sha256 with its published hash)",
+    ]
 
     document = json.loads(raw)
     pool = next(row for row in document["outputs"]["receipts"] if row["destination"] == "pool")
