@@ -83,7 +83,11 @@ class JournalLeg(models.Model):
     """One side of a journal: positive is a debit, negative a credit (cents)."""
 
     journal = models.ForeignKey(
-        Journal, verbose_name=_("journal"), on_delete=models.PROTECT, related_name="legs"
+        Journal,
+        verbose_name=_("journal"),
+        on_delete=models.PROTECT,
+        related_name="legs",
+        db_index=False,  # the (journal, id) index below serves it
     )
     account = models.ForeignKey(
         Account, verbose_name=_("account"), on_delete=models.PROTECT, related_name="legs"
@@ -94,6 +98,9 @@ class JournalLeg(models.Model):
         verbose_name = _("journal leg")
         verbose_name_plural = _("journal legs")
         ordering = ["journal_id", "id"]
+        # A journal's legs in order: the balance trigger finds a journal's
+        # last leg in one probe (migration 0009).
+        indexes = [models.Index(fields=["journal", "id"], name="funds_leg_journal_id_idx")]
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(amount_cents=0), name="journal_leg_amount_not_zero"

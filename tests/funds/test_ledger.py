@@ -118,6 +118,33 @@ def test_database_refuses_an_unbalanced_journal() -> None:
     assert list(Journal.objects.values_list("external_id", flat=True)) == ["fine"]
 
 
+def _legs(journal: Journal, amounts: list[int]) -> None:
+    pool = ledger_account(kind=AccountKind.POOL)
+    with transaction.atomic():
+        JournalLeg.objects.bulk_create(
+            [JournalLeg(journal=journal, account=pool, amount_cents=c) for c in amounts]
+        )
+        _check_deferred_now()
+
+
+def test_database_checks_a_many_legged_journal_once_and_whole() -> None:
+    """The balance is summed once, at the journal's last leg: an error in any
+    leg, or a leg added to a balanced journal later, is still refused."""
+    need(is_postgresql(), "the ledger's database triggers exist on PostgreSQL only")
+    journal = Journal.objects.create(
+        source=JournalSource.ADJUSTMENT, external_id="many", booked_at="2026-01-01T00:00Z"
+    )
+    many = [c for c in range(-50, 51) if c]
+    with pytest.raises(IntegrityError, match="unbalanced"):
+        _legs(journal, [*many[:10], 1, *many[10:]])  # a wrong leg in the middle
+    _legs(journal, many)
+    with pytest.raises(IntegrityError, match="unbalanced"):
+        _legs(journal, [5])  # a leg added later to the balanced journal
+    _legs(journal, [5, -5])
+    assert journal.legs.count() == len(many) + 2
+    assert sum(journal.legs.values_list("amount_cents", flat=True)) == 0
+
+
 def _raw_delete(journal_id: int) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM funds_journal WHERE id = %s", [journal_id])
