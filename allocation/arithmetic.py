@@ -107,14 +107,19 @@ def apportion(
 
 
 def round_units(units: Mapping[Destination, int]) -> Apportionment[Destination]:
-    """Cents per destination from its units (allocation.md's first rounding)."""
+    """Cents per destination from its units (allocation.md's first rounding):
+    `apportion` of `units / UNITS_PER_CENT`, in integers (floor division and
+    its remainder, for negative units too), one destination per project."""
     total_units = sum(_whole(value, "Units") for value in units.values())
     if total_units % UNITS_PER_CENT:
         raise AllocationInputError("Units must add up to whole cents.")
-    return apportion(
-        total_units // UNITS_PER_CENT,
-        {destination: Fraction(value, UNITS_PER_CENT) for destination, value in units.items()},
-        tie_key=lambda destination: destination,
+    floors = {key: value // UNITS_PER_CENT for key, value in units.items()}
+    order = sorted(units, key=lambda key: (-(units[key] % UNITS_PER_CENT), key))
+    extra = frozenset(order[: total_units // UNITS_PER_CENT - sum(floors.values())])
+    return Apportionment(
+        amounts={key: floors[key] + (1 if key in extra else 0) for key in units},
+        ranks={key: i + 1 for i, key in enumerate(order)},
+        extra=extra,
     )
 
 

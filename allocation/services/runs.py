@@ -18,9 +18,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, QuerySet, Sum
-from django.db.models.functions import Coalesce
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from allocation.arithmetic import (
@@ -38,16 +37,20 @@ from allocation.arithmetic import (
 from allocation.documents import document_sha256
 from allocation.enums import MONTH_REGEX, DestinationStage, RunStage, RunStatus
 from allocation.errors import AllocationError
-from allocation.models import AllocationRun, RunDestination, RunReceipt
+from allocation.models import AllocationRun, RunDestination
 from allocation.selectors import conservation_problem
+from allocation.services.sums import ReceiptSums, receipt_sums, take_receipts
 from funds import selectors as fund_selectors
 from funds import services as fund_services
 from funds.enums import AccountKind, FundSettingKey, JournalSource
 from funds.models import Receipt
 from funds.selectors import FUND_TIME_ZONE
+from funds.tasks import check_books as check_books_task
 from governance.selectors import pool_shares_in_force
 from governance.tally import frac_str, parse_frac
-from librery.services import log_action
+from librery.models import PublicationKind
+from librery.publication import public_path
+from librery.services import log_action, publication_append
 from projects.models import Project
 
 logger = logging.getLogger(__name__)
@@ -138,31 +141,17 @@ def run_inputs(*, at: datetime) -> RunInputs:
     )
 
 
-def allocation_compute(*, receipts: QuerySet[Receipt], inputs: RunInputs) -> RunFigures:
-    """allocation.md's computation over `receipts`, summed in the database."""
-    totals = receipts.order_by().aggregate(
-        count=Count("pk"),
-        gross=Coalesce(Sum("gross_cents"), 0),
-        fee=Coalesce(Sum("processor_fee_cents"), 0),
-        net=Coalesce(Sum("net_cents"), 0),
-    )
-    # S_p = sum over the receipts of net x share_bp, per earmarked project: the
-    # receipts joined once to their earmark lines (receipts without a line
-    # make a group of no project, which no eligible project matches).
-    per_project = (
-        receipts.order_by()
-        .values(earmarked_project=F("earmark_lines__project_id"))
-        .annotate(weighted=Sum(F("net_cents") * F("earmark_lines__share_bp")))
-        .values_list("earmarked_project", "weighted")
-    )
+def allocation_figures(*, sums: ReceiptSums, inputs: RunInputs) -> RunFigures:
+    """allocation.md's computation, from the receipts' sums: exact units per
+    destination, the first rounding, then the pool shared by the round."""
     after_fee = BP - inputs.fee_bp
-    net = int(totals["net"])
+    net = sums.net_cents
     units: dict[Destination, int] = {FEE: net * inputs.fee_bp * BP}
     earmarked = 0
-    for project_id, weighted in per_project:
+    for project_id, weighted in sorted(sums.weighted.items()):
         if project_id in inputs.eligible:
-            units[project(project_id)] = after_fee * int(weighted)
-            earmarked += int(weighted)
+            units[project(project_id)] = after_fee * weighted
+            earmarked += weighted
     units[POOL] = after_fee * (BP * net - earmarked)
     first = round_units(units)
     pool = share_pool(
@@ -170,14 +159,19 @@ def allocation_compute(*, receipts: QuerySet[Receipt], inputs: RunInputs) -> Run
         fractions=inputs.fractions or None,
     )
     return RunFigures(
-        receipts_count=int(totals["count"]),
-        gross_cents=int(totals["gross"]),
-        processor_fee_cents=int(totals["fee"]),
+        receipts_count=sums.count,
+        gross_cents=sums.gross_cents,
+        processor_fee_cents=sums.processor_fee_cents,
         net_cents=net,
         units=units,
         first=first,
         pool=pool,
     )
+
+
+def allocation_compute(*, receipts: QuerySet[Receipt], inputs: RunInputs) -> RunFigures:
+    """allocation.md's computation over `receipts`, summed in the database."""
+    return allocation_figures(sums=receipt_sums(receipts), inputs=inputs)
 
 
 def receipts_due(*, period_end_at: datetime) -> QuerySet[Receipt]:
@@ -191,30 +185,6 @@ def allocation_preview(*, period: str, at: datetime | None = None) -> RunFigures
     return allocation_compute(
         receipts=receipts_due(period_end_at=end), inputs=run_inputs(at=at or timezone.now())
     )
-
-
-def _take_receipts(run: AllocationRun) -> int:
-    """Record, in one INSERT ... SELECT, that `run` takes every receipt due."""
-    taken = RunReceipt._meta.db_table  # noqa: SLF001 -- Django's documented Options API
-    receipts = Receipt._meta.db_table  # noqa: SLF001 -- likewise
-    with connection.cursor() as cursor:
-        cursor.execute(
-            # EXCEPT reads both sides before the first row goes in. An anti-join
-            # planned on an empty table's statistics (the first run, or after a
-            # VACUUM) is a nested loop that rescans the rows this very INSERT
-            # adds, quadratic in the receipts taken.
-            f"INSERT INTO {taken} (run_id, receipt_id) "  # noqa: S608 -- our own table names
-            f"SELECT %s, due.id FROM (SELECT r.id FROM {receipts} r WHERE r.received_at < %s "
-            f"EXCEPT SELECT t.receipt_id FROM {taken} t) due",
-            [run.pk, run.period_end_at],
-        )
-        taken_count = int(cursor.rowcount)
-        if connection.vendor == "postgresql":  # pragma: no branch -- one way per vendor
-            # The planner knows nothing yet of the rows this transaction just
-            # added: without fresh statistics it estimates a few thousand and
-            # sums a million receipts through nested loops (10 x slower).
-            cursor.execute(f"ANALYZE {taken}")  # pragma: postgresql only
-        return taken_count
 
 
 def _book(run: AllocationRun, figures: RunFigures, at: datetime) -> None:
@@ -241,7 +211,7 @@ def _book(run: AllocationRun, figures: RunFigures, at: datetime) -> None:
     if any(cents for _account, cents in legs):
         fund_services.journal_post(
             source=JournalSource.ALLOCATION,
-            external_id=f"run-{run.period}-receipts",
+            external_id=_journal_ids(run)[0],
             memo=f"Allocation {run.period}: receipts to the fee, earmarks and the pool",
             legs=legs,
             booked_at=at,
@@ -254,7 +224,7 @@ def _book(run: AllocationRun, figures: RunFigures, at: datetime) -> None:
     if shared:
         fund_services.journal_post(
             source=JournalSource.ALLOCATION,
-            external_id=f"run-{run.period}-pool",
+            external_id=_journal_ids(run)[1],
             memo=f"Allocation {run.period}: the pool shared by {run.round_decision_number}",
             legs=[(account(kind=AccountKind.POOL), figures.pool_shared_cents), *shared],
             booked_at=at,
@@ -356,14 +326,27 @@ def pause_for_tests(*, period: str) -> None:
         time.sleep(seconds)
 
 
-def _check_books(when: str) -> None:
-    """Every invariant of the books, and allocation.md's conservation."""
-    problems = [f"{p.invariant}: {p.detail}" for p in fund_selectors.books_check()]
-    conservation = conservation_problem()
+def _check_books(run: AllocationRun, when: str) -> None:
+    """The invariants of the books the run can break, on what it touches (its
+    journals balanced; the pool, the operating account and the projects not
+    negative), and allocation.md's conservation over every computed run. The
+    whole books are checked after it commits (`funds.check_books`)."""
+    journals = fund_selectors.journals_by_external_id(
+        source=JournalSource.ALLOCATION, external_ids=_journal_ids(run)
+    )
+    problems = [
+        f"{p.invariant}: {p.detail}"
+        for p in fund_selectors.books_check_of_journals(journals=journals)
+    ]
+    conservation = conservation_problem(by_runs=True)
     if conservation is not None:
         problems.append(f"conservation: {conservation}")
     if problems:
         raise AllocationError(f"The books do not hold {when} the run: {'; '.join(problems)}")
+
+
+def _journal_ids(run: AllocationRun) -> list[str]:
+    return [f"run-{run.period}-receipts", f"run-{run.period}-pool"]
 
 
 def allocation_run_execute(*, run: AllocationRun, at: datetime | None = None) -> AllocationRun:
@@ -376,17 +359,15 @@ def allocation_run_execute(*, run: AllocationRun, at: datetime | None = None) ->
         if locked.status == RunStatus.COMPUTED:
             return locked
         _progress(locked, RunStage.STARTED)
-        _check_books("before")
+        _check_books(locked, "before")
         inputs = _inputs_of(locked)
-        taken = _take_receipts(locked)
+        taken, sums = take_receipts(locked)
         _progress(locked, RunStage.RECEIPTS, receipts=taken)
         pause_for_tests(period=locked.period)
-        figures = allocation_compute(
-            receipts=Receipt.objects.filter(allocation__run=locked), inputs=inputs
-        )
-        _progress(locked, RunStage.POOL, receipts=taken)
-        if figures.receipts_count != taken:  # pragma: no cover -- the unique receipt forbids it
+        if sums.count != taken:  # pragma: no cover -- the unique receipt forbids it
             raise AllocationError("The run did not take the receipts it counted.")
+        figures = allocation_figures(sums=sums, inputs=inputs)
+        _progress(locked, RunStage.POOL, receipts=taken)
         # Booked as of the month's last instant: the allocation of March is March's.
         _book(locked, figures, locked.period_end_at - timedelta(microseconds=1))
         _progress(locked, RunStage.LEDGER, receipts=taken)
@@ -404,7 +385,7 @@ def allocation_run_execute(*, run: AllocationRun, at: datetime | None = None) ->
         locked.stage = RunStage.PUBLISHED
         locked.computed_at = at
         locked.save()
-        _check_books("after")
+        _check_books(locked, "after")
         _progress(locked, RunStage.PUBLISHED, receipts=taken)
         log_action(
             action="allocation.run.computed",
@@ -415,6 +396,16 @@ def allocation_run_execute(*, run: AllocationRun, at: datetime | None = None) ->
                 "sha256": locked.document_sha256,
             },
         )
+        publication_append(
+            kind=PublicationKind.ALLOCATION_RUN,
+            reference=locked.period,
+            url=public_path("allocation:run_json", locked.period),
+            sha256=locked.document_sha256,
+            at=at,
+        )
+        # The whole books, checked once the run is visible (the task logs an
+        # error naming each broken invariant).
+        transaction.on_commit(lambda: check_books_task.delay())
     return locked
 
 

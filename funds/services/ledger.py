@@ -52,9 +52,22 @@ def ledger_project_accounts(*, project_ids: set[int]) -> dict[int, Account]:
         cast("int", account.project_id): account  # a project account always has one
         for account in Account.objects.filter(kind=AccountKind.PROJECT, project_id__in=project_ids)
     }
-    missing = Project.objects.in_bulk(sorted(project_ids - set(accounts)))
-    for pk, project in sorted(missing.items()):
-        accounts[pk] = ledger_account(kind=AccountKind.PROJECT, project=project)
+    missing = sorted(
+        Project.objects.filter(pk__in=sorted(project_ids - set(accounts))).values_list(
+            "pk", flat=True
+        )
+    )
+    if missing:
+        # One statement for them all; a concurrent creation of the same
+        # account is a conflict skipped, and the account read back below.
+        Account.objects.bulk_create(
+            [Account(kind=AccountKind.PROJECT, project_id=pk) for pk in missing],
+            ignore_conflicts=True,
+        )
+        accounts.update(
+            (cast("int", account.project_id), account)
+            for account in Account.objects.filter(kind=AccountKind.PROJECT, project_id__in=missing)
+        )
     return accounts
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from django.db import IntegrityError, connection, transaction
 
 from allocation.enums import DestinationStage, RunStatus
 from allocation.errors import AllocationError
@@ -29,6 +30,7 @@ from tests.factories import ProjectFactory
 from tests.factories.contributors import EarmarkFactory, PledgeFactory
 from tests.factories.funds import PaymentFactory
 from tests.factories.governance import BallotFactory
+from tests.services import is_postgresql, need
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 AFTER_MARCH = datetime(2026, 4, 10, 12, 0, tzinfo=UTC)
@@ -290,3 +292,32 @@ def test_rows_name_themselves(march: dict[str, Project]) -> None:
     assert str(taken) == f"run {run.pk} took receipt {taken.receipt_id}"
     pool = RunDestination.objects.get(run=run, stage=DestinationStage.POOL, destination="pool")
     assert str(pool) == f"run {run.pk} pool pool: 2234"
+
+
+def test_the_database_keeps_what_a_run_took(march: dict[str, Project]) -> None:
+    """No foreign key, but PostgreSQL triggers: a taken receipt, a run that took
+    receipts and the rows saying so are never deleted nor changed."""
+    need(is_postgresql(), "the guards are PostgreSQL triggers")
+    run = allocation_run_execute(
+        run=allocation_run_claim(period="2026-03", at=AFTER_MARCH), at=AFTER_MARCH
+    )
+    taken = RunReceipt.objects.filter(run=run).first()
+    assert taken is not None
+    attempts = [
+        ("DELETE FROM funds_receipt WHERE id = %s", taken.receipt_id, "taken by an allocation"),
+        ("DELETE FROM allocation_allocationrun WHERE id = %s", run.pk, "taken by an allocation"),
+        ("DELETE FROM allocation_runreceipt WHERE receipt_id = %s", taken.receipt_id, "never"),
+        (
+            "UPDATE allocation_runreceipt SET run_id = 0 WHERE receipt_id = %s",
+            taken.receipt_id,
+            "never",
+        ),
+    ]
+    for sql, pk, message in attempts:
+        with (
+            pytest.raises(IntegrityError, match=message),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, [pk])
+    assert RunReceipt.objects.filter(run=run).count() == run.receipts_count
