@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from xml.etree.ElementTree import Element, tostring
+from zoneinfo import ZoneInfo
 
 from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
@@ -16,6 +17,8 @@ from stdnum import iso11649
 
 from funds.errors import FundsError
 from funds.money import format_money
+
+BANK_TIME_ZONE = ZoneInfo("Europe/Paris")
 
 SUPPORTED_NAMESPACES = {
     "urn:iso:std:iso:20022:tech:xsd:camt.053.001.02",
@@ -151,6 +154,9 @@ def parse_statement(content: bytes) -> list[Statement]:
             created_at = datetime.fromisoformat(created.replace("Z", "+00:00")) if created else None
         except ValueError:
             raise StatementFormatError(_("A statement date is not valid.")) from None
+        if created_at is not None and created_at.tzinfo is None:
+            # ISO 20022 allows a local time without offset: the fund's banks are in Paris.
+            created_at = created_at.replace(tzinfo=BANK_TIME_ZONE)
         entries = [
             _entry(entry, index, ns) for index, entry in enumerate(stmt.findall("c:Ntry", ns))
         ]

@@ -77,6 +77,14 @@ def test_transaction_details_without_references_leave_the_entry_unnamed() -> Non
     assert entry_read.entry_reference.startswith("entry-0-")
 
 
+def test_a_creation_time_without_offset_is_the_bank_s_local_time() -> None:
+    """ISO 20022 allows a local time: read as Paris time, never a naive datetime."""
+    (statement,) = parse_statement(_document(created="<CreDtTm>2026-03-03T09:00:00</CreDtTm>"))
+    assert statement.created_at == datetime(2026, 3, 3, 8, tzinfo=UTC)
+    assert statement.created_at is not None
+    assert statement.created_at.utcoffset() is not None
+
+
 def test_a_statement_without_a_creation_date_is_read_without_one() -> None:
     (statement,) = parse_statement(_document(created=""))
     assert statement.created_at is None
