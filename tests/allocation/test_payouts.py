@@ -177,7 +177,7 @@ def test_the_payout_file_command_writes_the_latest_batch(
     target = tmp_path / "batch.xml"
     out = StringIO()
     call_command("payout_file", "latest", str(target), stdout=out)
-    assert f"Batch #{batch.pk} (2026-03): 1 payouts" in out.getvalue()
+    assert f"Batch #{batch.pk} (2026-03): 1 payout written to {target}." in out.getvalue()
     _schema("pain.001.001.03.xsd").validate(target.read_text())
     call_command("payout_file", str(batch.pk), "-", stdout=(printed := StringIO()))
     assert "LIB-PAYOUT-" in printed.getvalue()

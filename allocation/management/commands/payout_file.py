@@ -40,7 +40,8 @@ class Command(BaseCommand):
             self.stdout.write(content.decode())
             return
         Path(options["path"]).write_bytes(content)
+        count = batch.payouts.count()
         self.stdout.write(
-            f"Batch #{batch.pk} ({batch.run.period}): {batch.payouts.count()} payouts "
+            f"Batch #{batch.pk} ({batch.run.period}): {count} payout{'s' if count != 1 else ''} "
             f"written to {options['path']}."
         )
