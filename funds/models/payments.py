@@ -65,6 +65,15 @@ class Payment(models.Model):
                 name="payment_one_attempt_number_per_month",
             ),
         ]
+        indexes = [
+            # The daily renewal run's retry scan reads failed monthly charges
+            # only: a few rows, however many months were ever charged.
+            models.Index(
+                fields=["pledge", "period_date"],
+                condition=models.Q(status="failed", period_date__isnull=False),
+                name="payment_failed_months",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"payment #{self.pk} {self.method} {self.amount_cents} {self.currency} {self.status}"

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -402,15 +402,8 @@ def _charge_month(*, pledge_id: int, today: date) -> Payment | None:
     return payment_charge(payment=payment, off_session=True)
 
 
-def _retry_due(*, failed: Payment, today: date) -> Payment | None:
+def _retry_due(*, failed: Payment, failed_at: datetime, today: date) -> Payment | None:
     assert failed.period_date is not None  # noqa: S101 -- filtered by the caller
-    failed_at = (
-        PaymentEvent.objects.filter(payment=failed, status=PaymentStatus.FAILED)
-        .values_list("at", flat=True)
-        .first()
-    )
-    if failed_at is None or failed.attempt > len(RETRY_DELAYS_DAYS):
-        return None
     if (
         timezone.localdate(failed_at) + timedelta(days=RETRY_DELAYS_DAYS[failed.attempt - 1])
         > today
@@ -457,32 +450,45 @@ def pledges_charge_due(*, today: date) -> ChargeRun:
         except GatewayError:
             # Claimed but unanswered: reconciliation charges it again, same key.
             logger.exception("monthly charge interrupted", extra={"pledge": pledge_id})
-    # The last attempt of each (pledge, month), when it failed and may be retried.
-    latest = (
-        Payment.objects.filter(
-            period_date__isnull=False,
-            method__in=list(STRIPE_METHOD_TYPES),
-            pledge__status=PledgeStatus.ACTIVE,
-        )
-        .values("pledge_id", "period_date")
-        .annotate(last=Max("attempt"))
-    )
     retried = 0
-    for row in latest:
-        failed = Payment.objects.filter(
-            pledge_id=row["pledge_id"],
-            period_date=row["period_date"],
-            attempt=row["last"],
-            status=PaymentStatus.FAILED,
-        ).first()
-        if failed is None:
-            continue
+    for failed in retry_candidates():
         try:
-            if _retry_due(failed=failed, today=today) is not None:
+            failed_at = failed.failed_at  # type: ignore[attr-defined] # annotated
+            if _retry_due(failed=failed, failed_at=failed_at, today=today) is not None:
                 retried += 1
         except GatewayError:
             logger.exception("monthly retry interrupted", extra={"payment": failed.pk})
     return ChargeRun(charged=charged, retried=retried)
+
+
+def retry_candidates() -> QuerySet[Payment]:
+    """In one query, the months that may be retried: a failed charge of an
+    active pledge that is its month's last attempt and has retries left, with
+    the time it failed. Never a scan of every month ever charged (the partial
+    index on failed monthly charges serves it; funds migration 0010)."""
+    later = Payment.objects.filter(
+        pledge_id=OuterRef("pledge_id"),
+        period_date=OuterRef("period_date"),
+        attempt__gt=OuterRef("attempt"),
+    )
+    failed_at = (
+        PaymentEvent.objects.filter(payment=OuterRef("pk"), status=PaymentStatus.FAILED)
+        .order_by("pk")
+        .values("at")[:1]
+    )
+    return (
+        Payment.objects.filter(
+            status=PaymentStatus.FAILED,
+            period_date__isnull=False,
+            attempt__lte=len(RETRY_DELAYS_DAYS),
+            method__in=list(STRIPE_METHOD_TYPES),
+            pledge__status=PledgeStatus.ACTIVE,
+        )
+        .exclude(Exists(later))
+        .annotate(failed_at=Subquery(failed_at))
+        .filter(failed_at__isnull=False)
+        .order_by("pk")
+    )
 
 
 # --- Refunds and disputes ---------------------------------------------------------

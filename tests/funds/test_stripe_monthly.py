@@ -22,6 +22,7 @@ from funds.stripe.webhooks import stripe_reconcile
 from funds.tasks import charge_due_pledges, stripe_reconcile_recent
 from librery.celery import app as celery_app
 from tests.factories.contributors import PledgeFactory
+from tests.factories.funds import PaymentEventFactory, PaymentFactory
 from tests.funds.conftest import localstripe_call
 from tests.funds.test_stripe_payments import CARD_CHARGE_DECLINED, confirm_setup, pay
 
@@ -275,3 +276,46 @@ def test_beat_runs_the_monthly_charges_and_the_reconciliation() -> None:
     assert schedule["funds.charge_due_pledges"]["task"] == "funds.charge_due_pledges"
     assert schedule["funds.stripe_reconcile"]["task"] == "funds.stripe_reconcile"
     assert {"funds.charge_due_pledges", "funds.stripe_reconcile"} <= set(celery_app.tasks)
+
+
+def _history(months: int) -> None:
+    """Monthly pledges with `months` charged months each, a failed month that
+    was retried successfully, and one exhausted month: nothing to retry."""
+    for index in range(3):
+        pledge = PledgeFactory.create(
+            frequency=PledgeFrequency.MONTHLY,
+            status=PledgeStatus.ACTIVE,
+            stripe_payment_method_id=f"pm_history_{index}",
+            next_charge_date=date(2030, 1, 1),
+        )
+        for month in range(months):
+            period = date(2020 + month // 12, month % 12 + 1, 1)
+            PaymentFactory.create(
+                pledge=pledge, status=PaymentStatus.SUCCEEDED, period_date=period, attempt=1
+            )
+        failed = PaymentFactory.create(
+            pledge=pledge, status=PaymentStatus.FAILED, period_date=date(2019, 1, 1), attempt=1
+        )
+        PaymentEventFactory.create(payment=failed, status=PaymentStatus.FAILED)
+        PaymentFactory.create(
+            pledge=pledge, status=PaymentStatus.SUCCEEDED, period_date=date(2019, 1, 1), attempt=2
+        )
+        for attempt in range(1, 5):
+            exhausted = PaymentFactory.create(
+                pledge=pledge,
+                status=PaymentStatus.FAILED,
+                period_date=date(2018, 1, 1),
+                attempt=attempt,
+            )
+            PaymentEventFactory.create(payment=exhausted, status=PaymentStatus.FAILED)
+
+
+@pytest.mark.parametrize("months", [2, 40])
+def test_a_day_with_nothing_due_costs_the_same_queries_whatever_the_history(
+    months: int, django_assert_num_queries: Any
+) -> None:
+    """The retry scan used to query every (pledge, month) ever charged."""
+    _history(months)
+    with django_assert_num_queries(2):
+        run = pledges_charge_due(today=date(2027, 1, 20))
+    assert (run.charged, run.retried) == (0, 0)
