@@ -8,7 +8,8 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
@@ -78,3 +79,13 @@ def celery_worker(
             worker.wait()
         if worker.stdout is not None:
             worker.stdout.close()
+
+
+def wait_for(condition: Callable[[], object], seconds: float, what: str) -> None:
+    """Poll `condition` until it holds, or fail naming `what` after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"not within {seconds} s: {what}")

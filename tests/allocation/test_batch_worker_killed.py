@@ -24,18 +24,9 @@ from funds.selectors import account_balance_cents, books_check, project_balances
 from tests import services
 from tests.allocation.disbursement import approve, computed_month, make_admin
 from tests.tasks import queued_tasks
-from tests.workers import celery_worker
+from tests.workers import celery_worker, wait_for
 
 pytestmark = [pytest.mark.integration]
-
-
-def _wait_for(condition: object, seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"not within {seconds} s: {what}")
 
 
 @override_settings(LIBRERY_ALLOCATION_PAUSE_SECONDS=0.05)
@@ -71,7 +62,7 @@ def test_a_worker_killed_mid_batch_leaves_nothing_and_the_batch_resumes(tmp_path
         ) as worker,
     ):
         tasks.create_payout_batch.apply_async(kwargs=queued[0], queue=queue)
-        _wait_for(lambda: "allocation.batch.paused" in log.read_text(), 60, "the batch to pause")
+        wait_for(lambda: "allocation.batch.paused" in log.read_text(), 60, "the batch to pause")
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=20)
     # The killed transaction left nothing.
@@ -82,7 +73,7 @@ def test_a_worker_killed_mid_batch_leaves_nothing_and_the_batch_resumes(tmp_path
 
     with log.open("a") as output, celery_worker(queue=queue, output=output) as worker:
         tasks.resume_batches.apply_async(queue=queue)
-        _wait_for(
+        wait_for(
             lambda: PayoutBatch.objects.exists() or worker.poll() is not None,
             60,
             "the batch to be made",

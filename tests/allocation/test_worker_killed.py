@@ -28,18 +28,9 @@ from tests import services
 from tests.factories import ProjectFactory
 from tests.factories.contributors import EarmarkFactory, PledgeFactory
 from tests.factories.funds import PaymentFactory
-from tests.workers import celery_worker
+from tests.workers import celery_worker, wait_for
 
 pytestmark = [pytest.mark.integration]
-
-
-def _wait_for(condition: object, seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"not within {seconds} s: {what}")
 
 
 @override_settings(LIBRERY_ALLOCATION_PAUSE_SECONDS=0.05)
@@ -77,7 +68,7 @@ def test_a_worker_killed_mid_run_leaves_nothing_and_the_run_resumes(tmp_path: Pa
         ) as worker,
     ):
         run_month.apply_async(kwargs={"period": "2026-03"}, queue=queue)
-        _wait_for(lambda: "allocation.run.paused" in log.read_text(), 60, "the run to pause")
+        wait_for(lambda: "allocation.run.paused" in log.read_text(), 60, "the run to pause")
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=20)
     # The killed transaction left the claimed row, running, and nothing else.
@@ -88,7 +79,7 @@ def test_a_worker_killed_mid_run_leaves_nothing_and_the_run_resumes(tmp_path: Pa
 
     with log.open("a") as output, celery_worker(queue=queue, output=output) as worker:
         resume_runs.apply_async(queue=queue)
-        _wait_for(
+        wait_for(
             lambda: AllocationRun.objects.filter(status=RunStatus.COMPUTED).exists()
             or worker.poll() is not None,
             60,
