@@ -26,7 +26,7 @@ from allocation.services import (
 from librery.models import LogEntry
 from projects.enums import PayoutAccountStatus, ProjectStatus
 from projects.services import payout_account_transition, project_suspend
-from tests.allocation.disbursement import Month, approve, computed_month, make_admin
+from tests.allocation.disbursement import Month, approve, computed_month
 from tests.factories import MaintainershipFactory, UserFactory
 from tests.tasks import queued_tasks
 
@@ -44,21 +44,6 @@ def half_a_minute_later() -> Iterator[None]:
     """The next TOTP window: a fresh code (allauth takes each code once)."""
     with time_machine.travel(timezone.now() + timedelta(seconds=31), tick=False):
         yield
-
-
-@pytest.fixture
-def month() -> Month:
-    return computed_month()
-
-
-@pytest.fixture
-def ada() -> Any:
-    return make_admin("Ada Admin", "ada@example.org")
-
-
-@pytest.fixture
-def bob() -> Any:
-    return make_admin("Bob Admin", "bob@example.org")
 
 
 def test_two_administrators_approve_and_the_second_approval_makes_the_batch(

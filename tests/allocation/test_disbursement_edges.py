@@ -33,26 +33,11 @@ from librery.models import LogEntry
 from projects.enums import PayoutAccountStatus
 from projects.services import payout_account_transition, project_suspend
 from tests.allocation.camt_payouts import payout_statement
-from tests.allocation.disbursement import Admin, Month, approve, computed_month, make_admin
+from tests.allocation.disbursement import Admin, Month, approve, make_admin
 from tests.factories.contributors import PledgeFactory
 from tests.factories.funds import PaymentFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
-
-
-@pytest.fixture
-def month() -> Month:
-    return computed_month()
-
-
-@pytest.fixture
-def ada() -> Admin:
-    return make_admin("Ada Admin", "ada@example.org")
-
-
-@pytest.fixture
-def bob() -> Admin:
-    return make_admin("Bob Admin", "bob@example.org")
 
 
 def _batch(month: Month, ada: Admin, bob: Admin) -> PayoutBatch:

@@ -14,26 +14,11 @@ from allocation.enums import PayoutStatus
 from allocation.models import Approval, Payout, PayoutBatch
 from allocation.services import disbursement_report, payout_batch_create
 from projects.services import project_suspend
-from tests.allocation.disbursement import Admin, Month, approve, computed_month, make_admin
+from tests.allocation.disbursement import Admin, Month, approve
 from tests.factories import TEST_PASSWORD, MaintainershipFactory
 from tests.tasks import queued_tasks
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
-
-
-@pytest.fixture
-def month() -> Month:
-    return computed_month()
-
-
-@pytest.fixture
-def ada() -> Admin:
-    return make_admin("Ada Admin", "ada@example.org")
-
-
-@pytest.fixture
-def bob() -> Admin:
-    return make_admin("Bob Admin", "bob@example.org")
 
 
 def _url(month: Month, rest: str = "") -> str:

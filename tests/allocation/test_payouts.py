@@ -35,7 +35,7 @@ from funds.selectors import account_balance_cents, books_check, project_balances
 from funds.services import bank_statement_import
 from librery.models import LogEntry
 from tests.allocation.camt_payouts import payout_statement
-from tests.allocation.disbursement import Admin, Month, approve, computed_month, make_admin
+from tests.allocation.disbursement import Admin, Month, approve, make_admin
 from tests.mail import mail_tasks
 from tests.paths import DATA
 
@@ -47,16 +47,6 @@ NS = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"}
 @cache
 def _schema(name: str) -> xmlschema.XMLSchema:
     return xmlschema.XMLSchema(str(DATA / "sepa" / name))
-
-
-@pytest.fixture
-def ada() -> Admin:
-    return make_admin("Ada Admin", "ada@example.org")
-
-
-@pytest.fixture
-def month() -> Month:
-    return computed_month()
 
 
 @pytest.fixture
