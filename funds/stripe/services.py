@@ -453,8 +453,8 @@ def pledges_charge_due(*, today: date) -> ChargeRun:
     retried = 0
     for failed in retry_candidates():
         try:
-            failed_at = failed.failed_at  # type: ignore[attr-defined] # annotated
-            if _retry_due(failed=failed, failed_at=failed_at, today=today) is not None:
+            at = failed.failed_at  # type: ignore[attr-defined] # annotated
+            if _retry_due(failed=failed, failed_at=at, today=today) is not None:
                 retried += 1
         except GatewayError:
             logger.exception("monthly retry interrupted", extra={"payment": failed.pk})
@@ -462,20 +462,12 @@ def pledges_charge_due(*, today: date) -> ChargeRun:
 
 
 def retry_candidates() -> QuerySet[Payment]:
-    """In one query, the months that may be retried: a failed charge of an
-    active pledge that is its month's last attempt and has retries left, with
-    the time it failed. Never a scan of every month ever charged (the partial
-    index on failed monthly charges serves it; funds migration 0010)."""
-    later = Payment.objects.filter(
-        pledge_id=OuterRef("pledge_id"),
-        period_date=OuterRef("period_date"),
-        attempt__gt=OuterRef("attempt"),
-    )
-    failed_at = (
-        PaymentEvent.objects.filter(payment=OuterRef("pk"), status=PaymentStatus.FAILED)
-        .order_by("pk")
-        .values("at")[:1]
-    )
+    """In one query (a partial index on failed monthly charges serves it), the
+    failed charges of active pledges that are their month's last attempt with
+    retries left, with the time they failed."""
+    month = {"pledge_id": OuterRef("pledge_id"), "period_date": OuterRef("period_date")}
+    later = Payment.objects.filter(**month, attempt__gt=OuterRef("attempt"))
+    failed_at = PaymentEvent.objects.filter(payment=OuterRef("pk"), status=PaymentStatus.FAILED)
     return (
         Payment.objects.filter(
             status=PaymentStatus.FAILED,
@@ -485,7 +477,7 @@ def retry_candidates() -> QuerySet[Payment]:
             pledge__status=PledgeStatus.ACTIVE,
         )
         .exclude(Exists(later))
-        .annotate(failed_at=Subquery(failed_at))
+        .annotate(failed_at=Subquery(failed_at.order_by("pk").values("at")[:1]))
         .filter(failed_at__isnull=False)
         .order_by("pk")
     )
