@@ -20,7 +20,13 @@ register_converter(MonthConverter, "month")
 
 app_name = "allocation"
 urlpatterns = [
-    path("", views.transparency, name="transparency"),
+    path("", views.transparency_page, name="transparency"),
+    path("receipts/<int:pk>/", views.receipt_trace, name="receipt"),
+    path(
+        "statements/<int:pk>/<int:year>-<str:language>.pdf",
+        views.contributor_statement,
+        name="statement",
+    ),
     path("runs/<month:period>/", views.run_detail, name="run"),
     path("runs/<month:period>.json", views.run_json, name="run_json"),
     path("runs/<month:period>.csv", views.run_csv, name="run_csv"),

@@ -2,27 +2,62 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
+from typing import Any
 
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import render
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
-from allocation import selectors
+from allocation import selectors, selectors_receipts, selectors_statement
+from allocation import selectors_transparency as transparency
 from allocation.documents import document_chunks
-from contributors.selectors import public_contributors
+from allocation.models import AllocationRun
+from allocation.statement_pdf import statement_pdf
+from contributors.selectors import contributors_of, public_contributors
+from funds.charts import funds_chart
+from funds.selectors import receipts_of
 
 CSV_COLUMNS = ["stage", "destination", "project_id", "project", "exact", "cents", "remainder_rank"]
 
 
+PROJECTS_PER_PAGE = 20
+CONTRIBUTORS_PER_PAGE = 50
+
+
+def _transparency_data(run: AllocationRun | None) -> dict[str, Any]:
+    figures = transparency.overview(run=run)
+    top = list(transparency.project_rows(run=run)[: transparency.TOP_PROJECTS])
+    return {
+        "overview": figures,
+        "diagram": transparency.flow_diagram(figures=figures, top=top),
+        "received_chart": funds_chart(months=figures.received_by_month),
+        "paid_chart": funds_chart(months=figures.paid_by_month),
+    }
+
+
 @require_GET
-def transparency(request: HttpRequest) -> HttpResponse:
+def transparency_page(request: HttpRequest) -> HttpResponse:
+    """Where every euro went: every month or one (`?month=2026-03`), from the
+    cache (its key changes when a run is computed or a payout moves)."""
+    period = request.GET.get("month", "")
+    run = selectors.computed_run(period=period) if period else None
+    data = transparency.cached(f"page:{period or 'all'}", lambda: _transparency_data(run))
     return render(
         request,
         "allocation/transparency.html",
         {
+            **data,
+            "period": period,
             "figures": selectors.transparency_figures(),
-            "contributors": public_contributors(),
-            "runs": selectors.computed_runs(),
+            "projects": Paginator(transparency.project_rows(run=run), PROJECTS_PER_PAGE).get_page(
+                request.GET.get("page")
+            ),
+            "contributors": Paginator(public_contributors(), CONTRIBUTORS_PER_PAGE).get_page(
+                request.GET.get("contributors")
+            ),
         },
     )
 
@@ -89,3 +124,28 @@ def run_sha256(request: HttpRequest, period: str) -> HttpResponse:
         f"{run.document_sha256}  allocation-{run.period}.json\n",
         content_type="text/plain; charset=utf-8",
     )
+
+
+@login_required
+@require_GET
+def receipt_trace(request: HttpRequest, pk: int) -> HttpResponse:
+    """Where one of the contributor's receipts went (404 for anyone else's)."""
+    receipt = get_object_or_404(receipts_of(request.user), pk=pk)
+    return render(
+        request,
+        "allocation/receipt_trace.html",
+        {"trace": selectors_receipts.receipt_trace(receipt=receipt)},
+    )
+
+
+@login_required
+@require_GET
+def contributor_statement(request: HttpRequest, pk: int, year: int, language: str) -> HttpResponse:
+    """The yearly statement of one of the user's contributors, in French or English."""
+    contributor = get_object_or_404(contributors_of(request.user), pk=pk)  # type: ignore[arg-type]
+    if language not in dict(settings.LANGUAGES):
+        raise Http404
+    statement = selectors_statement.contributor_statement(contributor=contributor, year=year)
+    response = HttpResponse(statement_pdf(statement, language), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="statement-{year}-{pk}-{language}.pdf"'
+    return response
