@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
@@ -14,6 +14,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.forms import BaseForm
 from django.http import HttpRequest
 from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from contributors.models import User
 from librery.mail import message_enqueue
@@ -42,6 +43,18 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc] # allauth is 
             user.display_name = str(getattr(form, "cleaned_data", {}).get("display_name", ""))
         saved: AbstractBaseUser = super().save_user(request, user, form, commit=commit)
         return saved
+
+    def get_email_confirmation_url(self, request: HttpRequest, emailconfirmation: Any) -> str:
+        """The address confirmation link, keeping where the person was going when
+        they signed up (`next`: a pledge form with its project), so that the
+        confirmation leads back there, even in another browser."""
+        url: str = super().get_email_confirmation_url(request, emailconfirmation)
+        wanted = ""
+        if request is not None:
+            wanted = str(request.POST.get("next") or request.GET.get("next") or "")
+        if wanted and url_has_allowed_host_and_scheme(wanted, allowed_hosts=None):
+            url = f"{url}?{urlencode({'next': wanted})}"
+        return url
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         """Account emails (address confirmation, password reset, security notices)

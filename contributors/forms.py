@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -173,7 +174,7 @@ class PledgeForm(EarmarksMixin):
         choices=Visibility.choices,
         initial=Visibility.NAMED,
         widget=forms.RadioSelect,
-        help_text=_("Secret: your name never leaves the platform."),
+        help_text=_("Not at all: your name never leaves the platform."),
     )
     frequency = forms.ChoiceField(
         label=_("How often"),
@@ -195,9 +196,25 @@ class PledgeForm(EarmarksMixin):
     token = forms.UUIDField(widget=forms.HiddenInput)
     commitment = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, user: User, online_payments: bool | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
+        if online_payments is None:
+            online_payments = bool(settings.USE_STRIPE)
+        self.online_payments = online_payments
+        if not online_payments:
+            # Only the methods that can work: card and SEPA need Stripe.
+            method = self.fields["payment_method"]
+            method.choices = [  # type: ignore[attr-defined]
+                (PaymentMethod.BANK_TRANSFER.value, PaymentMethod.BANK_TRANSFER.label)
+            ]
+            method.initial = PaymentMethod.BANK_TRANSFER
+            method.help_text = _(
+                "Card and SEPA Direct Debit are not offered: online payments are not set up "
+                "on this platform yet. You receive a payment request to pay by bank transfer."
+            )
         self.organisations = {str(o.pk): o for o in organisations_of(user)}
         self.fields["pay_as"].choices = [(MYSELF, _("Myself"))] + [  # type: ignore[attr-defined]
             (pk, organisation.name) for pk, organisation in self.organisations.items()

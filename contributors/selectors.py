@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from contributors.enums import ContributorKind, PledgeStatus, Visibility
@@ -48,7 +48,16 @@ def commitments_of(user: User) -> QuerySet[Commitment]:
     return (
         Commitment.objects.filter(contributor__in=contributors_of(user).values("pk"))
         .select_related("contributor")
-        .annotate(paid_cents=Coalesce(Sum("pledges__receipts__gross_cents"), 0))
+        .annotate(
+            paid_cents=Coalesce(Sum("pledges__receipts__gross_cents"), 0),
+            # The latest pledge made for it and not cancelled, if any.
+            live_pledge_id=Subquery(
+                Pledge.objects.filter(commitment=OuterRef("pk"))
+                .exclude(status=PledgeStatus.CANCELLED)
+                .order_by("-pk")
+                .values("pk")[:1]
+            ),
+        )
         .order_by("-year", "project_name", "id")
     )
 

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -12,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from allocation.selectors_statement import statement_years
 from contributors import services
 from contributors.enums import PUBLIC_BODY_KINDS, InvitationStatus, MembershipRole
 from contributors.forms import (
@@ -30,6 +32,7 @@ from funds.selectors import fund_settings_at, payment_requests_of, payments_of, 
 from funds.services import pledges as fund_pledges
 from governance.permissions import can_enter_portal
 from librery.ratelimits import rate_limited
+from projects.models import Project
 
 
 @require_GET
@@ -105,6 +108,13 @@ def pledge_new(request: HttpRequest) -> HttpResponse:
             "payment_method": "bank_transfer",
             "amount": euros_input(commitment.commitment_cents),
         }
+    settings_now = fund_settings_at(at=timezone.now())
+    earmarked = _earmarked_project(request)
+    if earmarked is not None:
+        # "Support this project": that project earmarked with the whole cap.
+        initial.update(
+            {"project_1": earmarked.pk, "share_1": bp_input(settings_now["earmark_cap_bp"])}
+        )
     form = PledgeForm(request.POST or None, user=user, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -125,12 +135,25 @@ def pledge_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Thank you: your pledge is recorded."))
             return redirect("contributors:pledge_detail", pk=pledge.pk)
-    settings_now = fund_settings_at(at=timezone.now())
     return render(
         request,
         "contributors/pledge_form.html",
-        {"form": form, "commitment": commitment, "cap_bp": settings_now["earmark_cap_bp"]},
+        {
+            "form": form,
+            "commitment": commitment,
+            "cap_bp": settings_now["earmark_cap_bp"],
+            "earmarked": earmarked,
+        },
     )
+
+
+def _earmarked_project(request: HttpRequest) -> Project | None:
+    """The fundable project named by `?project=<slug>` (the project page's
+    "Support this project"), if any."""
+    slug = request.GET.get("project", "")
+    if not slug or request.method != "GET":
+        return None
+    return Project.objects.fundable().filter(slug=slug[:200]).first()
 
 
 @login_required
@@ -143,10 +166,14 @@ def my_contributions(request: HttpRequest) -> HttpResponse:
         {
             "pledges": pledges_of(user),
             "payments": payments_of(user),
-            "receipts": receipts_of(user),
+            # The month of the run that took each receipt (None: waiting for it).
+            "receipts": receipts_of(user).annotate(
+                allocated_month=F("allocation__run__period_start_at")
+            ),
             "payment_requests": payment_requests_of(user),
             "commitments": commitments_of(user),
             "organisations": organisations_of(user),
+            "statements": statement_years(contributors=contributors_of(user)),
         },
     )
 
@@ -204,6 +231,9 @@ def pledge_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     service = PLEDGE_ACTIONS.get(action)
     if service is None:
         raise Http404
+    if action == "cancel" and request.POST.get("confirm") != "yes":
+        # Cancelling cannot be undone: ask first, with what it changes.
+        return render(request, "contributors/pledge_cancel.html", {"pledge": pledge})
     try:
         service(pledge=pledge, actor=_user(request))
     except services.ContributionError as error:

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from funds.models import (
     Account,
@@ -19,6 +21,27 @@ from funds.models import (
     Refund,
     StripeEvent,
 )
+from funds.money import format_money
+
+
+def money_column(field: str, label: Any) -> Callable[[Any], str]:
+    """A list column showing `field` (integer cents) as money in the reader's
+    language ("24 000,00 €"), never as raw cents; sortable by the field."""
+
+    @admin.display(description=label, ordering=field)
+    def show(obj: Any) -> str:
+        return format_money(getattr(obj, field), getattr(obj, "currency", "EUR"))
+
+    return show
+
+
+AMOUNT = money_column("amount_cents", _("Amount"))
+
+
+@admin.display(description=_("Pledge"), ordering="pledge_id")
+def pledge_column(obj: Any) -> str:
+    """The pledge by number and contributor (its own text shows raw cents)."""
+    return f"#{obj.pledge_id} · {obj.pledge.contributor.name}"
 
 
 @admin.register(FundSettingValue)
@@ -92,7 +115,8 @@ class PaymentEventInline(admin.TabularInline[PaymentEvent, Payment]):
 
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdmin):
-    list_display = ["id", "pledge", "method", "amount_cents", "status", "created_at"]
+    list_display = ["id", pledge_column, "method", AMOUNT, "status", "created_at"]
+    list_select_related = ["pledge__contributor"]
     list_filter = ["status", "method"]
     search_fields = ["stripe_payment_intent_id", "idempotency_key"]
     inlines = [PaymentEventInline]
@@ -100,7 +124,7 @@ class PaymentAdmin(ReadOnlyAdmin):
 
 @admin.register(Refund)
 class RefundAdmin(ReadOnlyAdmin):
-    list_display = ["id", "kind", "payment", "amount_cents", "status", "reviewed_by", "created_at"]
+    list_display = ["id", "kind", "payment", AMOUNT, "status", "reviewed_by", "created_at"]
     list_filter = ["kind", "status"]
 
 
@@ -109,9 +133,9 @@ class ReceiptAdmin(ReadOnlyAdmin):
     list_display = [
         "id",
         "contributor",
-        "gross_cents",
-        "processor_fee_cents",
-        "net_cents",
+        money_column("gross_cents", _("Gross")),
+        money_column("processor_fee_cents", _("Processor fee")),
+        money_column("net_cents", _("Net")),
         "received_at",
     ]
     search_fields = ["contributor__name"]
@@ -122,13 +146,14 @@ class PaymentRequestAdmin(ReadOnlyAdmin):
     list_display = [
         "number",
         "reference",
-        "pledge",
-        "amount_cents",
-        "received_cents",
+        pledge_column,
+        AMOUNT,
+        money_column("received_cents", _("Amount received")),
         "status",
         "issued_at",
     ]
     list_filter = ["status", "year"]
+    list_select_related = ["pledge__contributor"]
     search_fields = ["number", "reference"]
 
 
@@ -149,7 +174,7 @@ class BankStatementAdmin(ReadOnlyAdmin):
 
 @admin.register(BankStatementLine)
 class BankStatementLineAdmin(ReadOnlyAdmin):
-    list_display = ["statement", "entry_reference", "amount_cents", "status", "payment_request"]
+    list_display = ["statement", "entry_reference", AMOUNT, "status", "payment_request"]
     list_filter = ["status"]
 
 

@@ -149,6 +149,10 @@ class BallotAdmin(admin.ModelAdmin[Ballot]):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return obj is None or obj.status == "draft"
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Never in bulk (no "delete selected"); only a draft that nobody saw, on its page.
+        return obj is not None and obj.status == "draft"
+
     def get_inlines(self, request: HttpRequest, obj: Any) -> list[Any]:
         # Votes stay hidden until the ballot closes, from administrators too.
         if obj is not None and obj.status in ("closed", "released"):

@@ -23,7 +23,8 @@ class InterestForm(forms.Form):
     project = forms.CharField(
         label=_("Project"),
         max_length=200,
-        help_text=_("The project's address name (slug), as in its page's address."),
+        help_text=_("Type the project's name, or part of it (such as GLPI), and pick it."),
+        widget=forms.TextInput(attrs={"list": "interest-projects", "autocomplete": "off"}),
     )
     kind = forms.ChoiceField(label=_("Interest"), choices=InterestKind.choices)
     note = forms.CharField(
@@ -31,11 +32,28 @@ class InterestForm(forms.Form):
     )
 
     def clean_project(self) -> Project:
-        slug = self.cleaned_data["project"].strip().strip("/").rsplit("/", 1)[-1]
-        project = Project.objects.filter(slug=slug).first()
-        if project is None:
-            raise forms.ValidationError(_("No project has this address name."))
-        return project
+        """A project by its name (any case), a unique part of it, or its address name."""
+        text = " ".join(self.cleaned_data["project"].split())
+        slug = text.strip("/").rsplit("/", 1)[-1]
+        project = (
+            Project.objects.filter(name__iexact=text).order_by("pk").first()
+            or Project.objects.filter(slug=slug).first()
+        )
+        if project is not None:
+            return project
+        matches = list(Project.objects.filter(name__icontains=text).order_by("name", "pk")[:6])
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            raise forms.ValidationError(
+                _("No project is called “%(text)s”: type part of its name, such as GLPI.")
+                % {"text": text}
+            )
+        names = ", ".join(m.name for m in matches[:5])
+        raise forms.ValidationError(
+            _("Several projects match “%(text)s” (%(names)s): type its full name.")
+            % {"text": text, "names": names}
+        )
 
 
 class ProxyForm(forms.Form):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone
 
 from governance.models import Mandate
@@ -31,3 +32,16 @@ def can_enter_portal(user: Any) -> bool:
 
 def can_administer(user: Any) -> bool:
     return bool(getattr(user, "is_staff", False))
+
+
+def portal_in_menu(user: Any) -> bool:
+    """`can_enter_portal` in one query at most, for the menu shown on every page."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if getattr(user, "is_staff", False):
+        return True
+    return (
+        Mandate.objects.in_force(timezone.localdate())
+        .filter(Q(holder=user) | Q(substitute=user))
+        .exists()
+    )

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -9,10 +10,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.formats import number_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from allocation import selectors_projects
 from allocation.arithmetic import project as project_destination
 from allocation.arithmetic import share_pool
 from contributors.models import User
@@ -49,7 +51,11 @@ def _portal_user(request: HttpRequest) -> Any:
 def portal(request: HttpRequest) -> HttpResponse:
     user = _portal_user(request)
     ballots = Ballot.objects.exclude(status=BallotStatus.DRAFT).order_by("-closes_at", "-id")[:50]
-    mandates = selectors.mandates_in_force(on=timezone.localdate()).filter(holder=user)
+    mandates = (
+        selectors.mandates_in_force(on=timezone.localdate())
+        .filter(holder=user)
+        .select_related("seat__college", "substitute")
+    )
     recusals = selectors.recusals_for(user_ids=[user.pk]).get(str(user.pk), [])
     return render(
         request,
@@ -59,6 +65,7 @@ def portal(request: HttpRequest) -> HttpResponse:
             "mandates": mandates,
             "interests": Project.objects.filter(pk__in=recusals).only("name", "slug"),
             "interest_form": InterestForm(),
+            "project_names": Project.objects.order_by("name").values_list("name", flat=True),
         },
     )
 
@@ -87,7 +94,10 @@ def interest(request: HttpRequest) -> HttpResponse:
     return redirect("governance:portal")
 
 
-def _ballot_context(ballot: Ballot, user: Any, seat_id: int | None = None) -> dict[str, Any]:
+def _ballot_context(
+    ballot: Ballot, user: Any, seat_id: int | None = None, typed: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The ballot page; `typed` keeps the points a refused form held, to correct them."""
     seats = selectors.seats_for(ballot=ballot, user=user)
     votes = {
         v.seat_id: v
@@ -116,9 +126,11 @@ def _ballot_context(ballot: Ballot, user: Any, seat_id: int | None = None) -> di
         chosen = [s for s in seats if s["seat"] == seat_id]
         candidates = chosen or held or seats
         own = candidates[0] if candidates else None
-        initial: dict[str, int] = {}
+        initial: Mapping[str, int | str] = {}
         from_previous = False
-        if own is not None and own.get("vote") is not None:
+        if typed is not None:
+            initial = typed
+        elif own is not None and own.get("vote") is not None:
             initial = dict(own["vote"].points)
         elif own is not None and own["role"] == "holder":
             initial = selectors.previous_round_points(user=user, before=ballot)
@@ -161,6 +173,8 @@ def ballot(request: HttpRequest, pk: int) -> HttpResponse:
     form = MotionVoteForm(request.POST or None)
     if request.method == "POST":
         seat = request.POST.get("seat") or None
+        # When each of the voter's seats last voted, to say what a new vote replaces.
+        earlier = dict(Vote.objects.filter(ballot=item).values_list("seat_id", "cast_at"))
         try:
             seat_id = int(seat) if seat else None
             if item.kind == BallotKind.MOTION:
@@ -179,13 +193,33 @@ def ballot(request: HttpRequest, pk: int) -> HttpResponse:
                     points_error=error,
                 )
         except (services.GovernanceError, ValueError) as exc:
-            messages.error(request, str(exc))
-            context = _ballot_context(item, user, seat_id=_int_or_none(seat))
+            typed = {
+                key[2:]: str(value).strip()[:12]
+                for key, value in request.POST.items()
+                if key.startswith("p_")
+            }
+            context = _ballot_context(item, user, seat_id=_int_or_none(seat), typed=typed)
             context["form"] = form
+            if item.kind == BallotKind.ROUND and context["is_open"] and context.get("round_seat"):
+                context["vote_error"] = str(exc)  # shown in the form, by what was typed
+            else:
+                messages.error(request, str(exc))
             return render(request, _ballot_template(item), context, status=400)
-        messages.success(
-            request, _("Your vote is recorded. Receipt: %(receipt)s") % {"receipt": vote.receipt}
-        )
+        previous = earlier.get(vote.seat_id)
+        if vote.version > 1 and previous is not None:
+            messages.success(
+                request,
+                _(
+                    "Your vote is recorded and replaces the one cast at %(time)s: "
+                    "its new receipt is below and sent to you by email."
+                )
+                % {"time": date_format(timezone.localtime(previous), "DATETIME_FORMAT")},
+            )
+        else:
+            messages.success(
+                request,
+                _("Your vote is recorded: its receipt is below and sent to you by email."),
+            )
         return redirect("governance:ballot", pk=item.pk)
     context = _ballot_context(item, user, seat_id=_int_or_none(request.GET.get("seat")))
     context["form"] = MotionVoteForm()
@@ -298,6 +332,11 @@ def decision(request: HttpRequest, pk: int) -> HttpResponse:
             "shares": shares,
             "colleges": colleges,
             "pool_cents": selectors.current_pool_cents() if shares else None,
+            "received": (
+                selectors_projects.round_received(ballot_id=item.pk)
+                if item.kind == BallotKind.ROUND
+                else None
+            ),
         },
     )
 

@@ -9,12 +9,13 @@ from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView
 
 from funds.stripe import views as stripe_views
-from librery import views
+from librery import admin_site, views
 
 # The admin login is allauth's (rate limited, MFA), never a side door.
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 admin.site.site_header = "The Librery"
 admin.site.site_title = "The Librery"
+admin_site.install()
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("healthz", views.healthz, name="healthz"),

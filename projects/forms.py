@@ -19,8 +19,18 @@ class ProjectSearchForm(forms.Form):
         choices=[("", _("All statuses")), *ProjectStatus.choices],
         required=False,
     )
-    tag = forms.CharField(label=_("Tag"), max_length=100, required=False)
-    licence = forms.CharField(label=_("Licence"), max_length=100, required=False)
+    tag = forms.CharField(
+        label=_("Tag"),
+        max_length=100,
+        required=False,
+        help_text=_("The start of a tag, in any case."),
+    )
+    licence = forms.CharField(
+        label=_("Licence"),
+        max_length=100,
+        required=False,
+        help_text=_("The start of a licence, in any case: GPL, mpl, Apache…"),
+    )
     public_bodies = forms.BooleanField(label=_("Used by public bodies"), required=False)
     sort = forms.ChoiceField(label=_("Sort by"), choices=ProjectSort.choices, required=False)
 

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection, models
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
+from django.db.models.functions import Collate, Lower
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import translation
@@ -53,13 +54,48 @@ DECISION_ACTIONS = (
 )
 
 
+# The JSON list columns the catalogue filters on (never a name from the request).
+_JSON_LIST_COLUMNS = {
+    "tags": '"projects_project"."tags"',
+    "licences": '"projects_project"."licences"',
+}
+
+
 def _json_list_contains(projects: ProjectQuerySet, field: str, value: str) -> ProjectQuerySet:
-    """Projects whose JSON list `field` holds `value` (PostgreSQL containment; the
-    embedded SQLite default has no JSON containment, so it filters the ids in Python)."""
-    if connection.vendor == "postgresql":
-        return projects.filter(**{f"{field}__contains": [value]})
-    ids = [pk for pk, values in projects.values_list("pk", field) if value in (values or [])]
-    return projects.filter(pk__in=ids)
+    """Projects whose JSON list `field` holds an entry starting with `value`, in any
+    case ("gpl" finds "GPL-3.0-or-later"), or a word of an expression starting with it
+    ("apache" finds "MIT OR Apache-2.0"). PostgreSQL looks in the same query; the
+    embedded SQLite default filters the ids in Python."""
+    wanted = value.casefold()
+    if connection.vendor == "postgresql":  # pragma: postgresql only
+        pattern = re.sub(r"([\\%_])", r"\\\1", wanted) + "%"
+        column = _JSON_LIST_COLUMNS[field]
+        return projects.extra(  # type: ignore[return-value]  # noqa: S610 -- a fixed fragment; the value is a parameter
+            where=[
+                f"EXISTS (SELECT 1 FROM jsonb_array_elements_text({column}) AS entry "  # noqa: S608 -- a column from a fixed map
+                "WHERE lower(entry) LIKE %s OR lower(entry) LIKE %s OR lower(entry) LIKE %s)"
+            ],
+            params=[pattern, "% " + pattern, "%(" + pattern],
+        )
+    ids = [  # pragma: sqlite only
+        pk
+        for pk, values in projects.values_list("pk", field)
+        if any(_entry_starts_with(str(entry), wanted) for entry in values or [])
+    ]
+    return projects.filter(pk__in=ids)  # pragma: sqlite only
+
+
+def _entry_starts_with(entry: str, wanted: str) -> bool:
+    words = [entry.casefold(), *re.split(r"[\s(]+", entry.casefold())]
+    return any(word.startswith(wanted) for word in words)
+
+
+def _by_name() -> Any:
+    """Names in alphabetical order, whatever their case and accents: "Acceleo"
+    before "ARX", "uMap" before "Zimbra", "Écrit" with the Es."""
+    if connection.vendor == "postgresql":  # pragma: postgresql only
+        return Collate("name", "und-x-icu")
+    return Lower("name")  # pragma: sqlite only
 
 
 def project_list(
@@ -110,9 +146,9 @@ def project_list(
     if sort == ProjectSort.MOST_FUNDED and received_cents is not None:
         # Everything each project has received, from the ledger, in the same query.
         return projects.annotate(received_cents=received_cents).order_by(
-            F("received_cents").desc(), "name", "id"
+            F("received_cents").desc(), _by_name(), "id"
         )
-    return projects.order_by("name", "id")
+    return projects.order_by(_by_name(), "name", "id")
 
 
 def project_detail(*, slug: str) -> Project:

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from allocation import selectors_payouts
+from allocation import selectors_payouts, selectors_projects
 from contributors import selectors as contributor_selectors
 from funds import selectors as funds_selectors
 from funds.charts import funds_chart
@@ -97,6 +97,8 @@ def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "licence_problems": selectors.unrecognised_licences(project.licences),
             "payouts": selectors_payouts.project_payouts(project=project),
             "waiting_cents": selectors_payouts.project_waiting_cents(project=project),
+            "allocations": selectors_projects.project_months(project=project),
+            "waiting_allocation": selectors_projects.project_waiting_allocation(project=project),
         },
     )
 

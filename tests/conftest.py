@@ -57,6 +57,13 @@ def _clear_cache() -> Iterator[None]:
     cache.clear()
 
 
+@pytest.fixture
+def online_payments(settings: Any) -> None:
+    """Stripe configured: the pledge form offers card and SEPA Direct Debit too
+    (without it, only the bank transfer that can work is offered)."""
+    settings.USE_STRIPE = True
+
+
 # --- Personas -------------------------------------------------------------
 
 

@@ -20,7 +20,6 @@ from governance.services.colleges import (
     college_defaults_ensure,
     college_update,
     college_weights_set,
-    interest_declare,
     mandate_create,
     mandate_end,
     meeting_record,
@@ -30,6 +29,7 @@ from governance.services.errors import (
     RECUSED_POINTS,
     WEIGHTS_REFUSED,
 )
+from governance.services.recusals import interest_declare, recusal_apply_to_open_ballots
 from governance.services.votes import proxy_give, vote_cast
 
 __all__ = [
@@ -56,6 +56,7 @@ __all__ = [
     "mandate_end",
     "meeting_record",
     "proxy_give",
+    "recusal_apply_to_open_ballots",
     "vote_cast",
     "vote_rows",
 ]

@@ -65,12 +65,20 @@
       }
       rowsBody.appendChild(tr);
     });
-    if (amount === null) {
+    var overCap = totalBp > capBp;
+    // Over the cap no split is possible: show the error, not a split.
+    status.className = overCap ? "notice notice--error" : "muted";
+    status.setAttribute("role", overCap ? "alert" : "status");
+    if (overCap) {
+      rowsBody.replaceChildren();
+      poolCell.textContent = "—";
+      status.textContent = texts.overCap;
+    } else if (amount === null) {
       poolCell.textContent = "—";
       status.textContent = texts.badAmount;
     } else {
       poolCell.textContent = euros(amount - earmarked);
-      status.textContent = totalBp > capBp ? texts.overCap : "";
+      status.textContent = "";
     }
   }
 

@@ -214,6 +214,17 @@ TABLE: dict[str, Route] = {
     "publication_log": Route(get=public()),
     "api-allocation-runs": Route(get=public()),
     # A computed month's run and its open data are public.
+    "allocation:receipt": Route(
+        get=only("contributor", others=NOT_FOUND, anonymous=LOGIN), kwargs=_pk("receipt")
+    ),
+    "allocation:statement": Route(
+        get=only("contributor", others=NOT_FOUND, anonymous=LOGIN),
+        kwargs=lambda graph: {
+            "pk": graph.receipt.contributor_id,
+            "year": graph.receipt.received_at.year,
+            "language": "en",
+        },
+    ),
     "allocation:run": Route(get=public(), kwargs=lambda graph: {"period": graph.run_period}),
     "allocation:run_json": Route(get=public(), kwargs=lambda graph: {"period": graph.run_period}),
     "allocation:run_csv": Route(get=public(), kwargs=lambda graph: {"period": graph.run_period}),

@@ -17,7 +17,11 @@ from contributors.services import ContributionError, commitment_create, organisa
 from tests.factories import ProjectFactory, UserFactory
 from tests.factories.contributors import OrganisationFactory
 
-pytestmark = [pytest.mark.integration, pytest.mark.django_db]
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("online_payments"),
+]
 
 ORGANISATION_URL = "/en/contribute/organisations/new/"
 COUNTRY_MESSAGE = "Enter the country as its two-letter ISO code, such as FR or BE."

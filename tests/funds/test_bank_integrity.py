@@ -416,7 +416,9 @@ def test_cancelling_a_pledge_cancels_its_open_request(
     base = f"/en/contribute/pledges/{pledge.pk}/"
     before = contributor.get(base).content.decode()
     assert settings.FUND_IBAN in before
-    assert contributor.post(base + "cancel/").status_code == 302
+    # Cancelling asks first (200, nothing changes), then the confirmation cancels.
+    assert contributor.post(base + "cancel/").status_code == 200
+    assert contributor.post(base + "cancel/", {"confirm": "yes"}).status_code == 302
     pledge.refresh_from_db()
     request.refresh_from_db()
     assert (pledge.status, request.status) == (

@@ -256,6 +256,7 @@ def test_bp_input_reads_back(bp: int, text: str) -> None:
 
 @pytest.mark.integration
 @pytest.mark.django_db
+@pytest.mark.usefixtures("online_payments")
 def test_the_same_amount_on_an_english_and_a_french_page(contributor: Client) -> None:
     """The pledge form's minimum (a fund setting, 1 € by default) in each language."""
     data = {

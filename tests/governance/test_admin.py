@@ -120,7 +120,7 @@ def test_seat_holder_declares_an_interest_from_the_portal(
     response = seat_holder.post(
         "/en/governance/portal/interests/", {"project": "nope", "kind": "employs"}, follow=True
     )
-    assert "No project has this address name." in response.text
+    assert "No project is called “nope”: type part of its name, such as GLPI." in response.text
     ballot = open_ballot(kind="round")
     assert ballot.recusals == {str(seat_holder_user.pk): [admitted[0].pk]}
     with pytest.raises(services.GovernanceError, match="recused"):

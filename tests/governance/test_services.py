@@ -218,8 +218,8 @@ def test_refusals_change_nothing(
     voter = board["commoners"][0]
     round_ = open_ballot(kind=BallotKind.ROUND, title="Round")
     services.interest_declare(user=voter, project=admitted[0], kind=InterestKind.PAID_BY)
-    # Recusal is frozen at opening: a later interest does not apply to this
-    # round, so open a new one.
+    # The interest also recuses the voter in the round already open (see
+    # test_recusal_open_ballots.py); here, a round opened afterwards.
     round_ = open_ballot(kind=BallotKind.ROUND, title="Round 2")
     cases: list[tuple[dict[str, Any], str]] = [
         ({"points": {admitted[0].pk: 10}}, "recused"),

@@ -177,8 +177,8 @@ def test_my_projects_queries_do_not_grow(
         )
     # Already known to read the site in English: no language to record on this page.
     User.objects.filter(pk=maintainer_user.pk).update(language="en")
-    # 4, and the payout history of every project (one query).
-    with django_assert_max_num_queries(5):
+    # 4, the payout history of every project (one query), and the menu's portal link.
+    with django_assert_max_num_queries(6):
         response = maintainer.get("/en/projects/mine/")
     assert len(response.context["maintainerships"]) == count + 1
 

@@ -1,0 +1,111 @@
+"""Issue 14, item 6 in Chromium at 390 px: the tables of "My contributions",
+the catalogue, the governance page and the register show every column without
+sideways scrolling (each row a stacked card, each cell with its column's name)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from contributors.models import User
+from funds.services import payment_request_issue
+from governance import services
+from projects.enums import ProjectStatus
+from tests.browser import log_in
+from tests.factories import ProjectFactory, UserFactory
+from tests.factories.contributors import EarmarkFactory, PledgeFactory
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+# Every table cell inside the viewport, and no table wider than its box.
+CELLS_OUTSIDE = """() => {
+  const width = document.documentElement.clientWidth;
+  const cells = Array.from(document.querySelectorAll("main table td, main table th"));
+  const outside = cells.filter((cell) => {
+    const box = cell.getBoundingClientRect();
+    return box.width > 0 && (box.left < -0.5 || box.right > width + 0.5);
+  }).map((cell) => cell.textContent.trim().slice(0, 40));
+  const scrolling = Array.from(document.querySelectorAll("main .table-wrap"))
+    .filter((wrap) => wrap.scrollWidth > wrap.clientWidth + 1).length;
+  return {cells: cells.length, outside: outside, scrolling: scrolling};
+}"""
+
+LABELS = """() => Array.from(document.querySelectorAll("main table.table--stack tbody td"))
+  .filter((cell) => !cell.hasAttribute("data-label")).length"""
+
+
+def _check(page: Any, url: str, shot: Path) -> int:
+    page.goto(url)
+    result = page.evaluate(CELLS_OUTSIDE)
+    assert result["outside"] == [], url
+    assert result["scrolling"] == 0, url
+    assert page.evaluate(LABELS) == 0, url
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, url
+    page.screenshot(path=str(shot), full_page=True)
+    return int(result["cells"])
+
+
+def test_tables_at_390_px_show_every_column(
+    page: Any, contributor_user: User, seat_holder_user: User, screenshot_dir: Path
+) -> None:
+    person = contributor_user.contributors.get()
+    project = ProjectFactory.create(
+        name="A project with a rather long name for a narrow screen",
+        status=ProjectStatus.ADMITTED,
+        licences=["GPL-3.0-or-later", "MIT"],
+        tags=["cartography", "office"],
+    )
+    ProjectFactory.create_batch(4, status=ProjectStatus.ADMITTED)
+    pledge = PledgeFactory.create(
+        contributor=person,
+        frequency="monthly",
+        status="active",
+        amount_cents=1_234_500,
+        payment_method="bank_transfer",
+    )
+    EarmarkFactory.create(pledge=pledge, project=project, share_bp=2500)
+    payment_request_issue(pledge=pledge)
+    staff = UserFactory.create(is_staff=True)
+    at = timezone.now()
+    motion = services.ballot_create(
+        kind="motion", title="Adopt the charter", closes_at=at + timedelta(hours=1), actor=staff
+    )
+    services.ballot_open(ballot=motion, actor=staff, at=at)
+    services.vote_cast(ballot=motion, voter=seat_holder_user, at=at, choice="for")
+    services.ballot_close(ballot=motion, at=motion.closes_at + timedelta(seconds=1))
+    services.ballot_release(ballot=motion, actor=staff, at=motion.closes_at + timedelta(seconds=2))
+    services.ballot_open(
+        ballot=services.ballot_create(
+            kind="round", title="Pool round", closes_at=at + timedelta(days=2), actor=staff
+        ),
+        actor=staff,
+        at=at,
+    )
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, contributor_user.email)
+    counted = 0
+    for url, name in (
+        ("/en/contribute/mine/", "mine"),
+        ("/contribute/mine/", "mine-fr"),
+        ("/en/projects/", "catalogue"),
+        ("/en/governance/", "governance"),
+        ("/en/governance/register/", "register"),
+    ):
+        counted += _check(page, url, screenshot_dir / f"i14-390-{name}.png")
+    assert counted > 40
+    # The stacked cells say which column they belong to.
+    page.goto("/en/contribute/mine/")
+    label = page.locator("#pledges tbody td").nth(1).get_attribute("data-label")
+    assert label
+    # At 1280 px the tables stay tables.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    display = page.locator("#pledges tbody tr").first.evaluate(
+        "row => getComputedStyle(row).display"
+    )
+    assert display == "table-row"
