@@ -62,11 +62,11 @@ def commitments_of(user: User) -> QuerySet[Commitment]:
     )
 
 
-def project_public_contributors(*, project: Project) -> list[Contributor]:
+def project_public_contributors(*, project: Project) -> QuerySet[Contributor]:
     """Contributors who earmarked part of a paid pledge to the project and chose to
     appear by name (anonymous and secret ones never appear here, nor people who
-    have not chosen a name yet)."""
-    return list(
+    have not chosen a name yet); the page shows them a page at a time."""
+    return (
         Contributor.objects.filter(
             visibility=Visibility.NAMED,
             pledges__earmarks__project=project,

@@ -79,6 +79,9 @@ def project_index(request: HttpRequest) -> HttpResponse:
     )
 
 
+CONTRIBUTORS_PER_PAGE = 50
+
+
 @require_GET
 def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
     project = selectors.project_detail(slug=slug)
@@ -92,7 +95,10 @@ def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "usages": project.usages.all(),
             "months": months,
             "chart": funds_chart(months=months),
-            "contributors": contributor_selectors.project_public_contributors(project=project),
+            "contributors": Paginator(
+                contributor_selectors.project_public_contributors(project=project),
+                CONTRIBUTORS_PER_PAGE,
+            ).get_page(request.GET.get("contributors")),
             "decisions": selectors.project_governance_history(project=project),
             "licence_problems": selectors.unrecognised_licences(project.licences),
             "payouts": selectors_payouts.project_payouts(project=project),
