@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from typing import Any
+from unittest import mock
 
 import pytest
 from django.db import connection
@@ -11,6 +14,7 @@ from django.db import connection
 from allocation.enums import RunStatus
 from allocation.models import AllocationRun, RunReceipt
 from allocation.services import allocation_run_claim, allocation_run_execute
+from allocation.services import runs as run_services
 from funds.enums import JournalSource, PaymentEventSource
 from funds.models import Journal
 from funds.selectors import books_check, project_balances_cents
@@ -55,3 +59,30 @@ def test_eight_workers_starting_march_at_once_make_one_run() -> None:
     assert Journal.objects.filter(source=JournalSource.ALLOCATION).count() == 1
     assert project_balances_cents() == {project.pk: 1_250}
     assert books_check() == []
+
+
+def test_two_workers_past_the_first_look_both_insert_and_one_takes_the_other_s_run() -> None:
+    """Both workers find no run, then both insert: the unique period refuses
+    the second, which returns the first's run (a barrier makes the race sure)."""
+    need(is_postgresql(), "unique races need PostgreSQL")
+    both_looked = threading.Barrier(2, timeout=10)
+    inputs = run_services.run_inputs
+
+    def run_inputs_after_both_looked(**kwargs: Any) -> Any:
+        both_looked.wait()
+        return inputs(**kwargs)
+
+    def claim(_index: int) -> int:
+        try:
+            return allocation_run_claim(period="2026-03", at=AFTER_MARCH).pk
+        finally:
+            connection.close()
+
+    with (
+        mock.patch.object(run_services, "run_inputs", run_inputs_after_both_looked),
+        ThreadPoolExecutor(max_workers=2) as pool,
+    ):
+        claimed = list(pool.map(claim, range(2)))
+    run = AllocationRun.objects.get()
+    assert claimed == [run.pk, run.pk]
+    assert run.status == RunStatus.RUNNING
