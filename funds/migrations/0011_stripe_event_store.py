@@ -1,8 +1,0 @@
-# Placeholder reserved for a piece of work in progress: its operations are filled in by that work.
-from django.db import migrations
-
-
-class Migration(migrations.Migration):
-    dependencies = [("funds", "0010_failed_monthly_charges_index")]
-
-    operations = []  # type: ignore[var-annotated]
