@@ -17,11 +17,15 @@ A destination is a tuple that sorts in the tie order: `FEE`, `POOL`, then
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Collection, Hashable, Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
 from fractions import Fraction
-from typing import Any, Generic, TypeVar
+
+# The largest remainder lives in `librery` (the SBOM proposals share it); its
+# error is this module's input error, under the name the allocation uses.
+from librery.arithmetic import Apportionment, apportion
+from librery.arithmetic import ArithmeticInputError as AllocationInputError
+
+__all__ = ["AllocationInputError", "Apportionment", "apportion"]
 
 UNITS_PER_CENT = 10**8
 BP = 10_000
@@ -30,12 +34,6 @@ Destination = tuple[int, int]
 FEE: Destination = (0, 0)
 POOL: Destination = (1, 0)
 PROJECT_KIND = 2
-
-K = TypeVar("K", bound=Hashable)
-
-
-class AllocationInputError(ValueError):
-    """Inputs outside the rules (a float, a share over the cap, fractions over 1)."""
 
 
 def project(project_id: int) -> Destination:
@@ -77,33 +75,6 @@ def receipt_units(
         target = project(project_id) if project_id in eligible else POOL
         units[target] = units.get(target, 0) + after_fee * share
     return units
-
-
-@dataclass(frozen=True)
-class Apportionment(Generic[K]):
-    """Whole amounts summing to the total; `ranks[d]` is `d`'s place in the
-    largest-remainder order (1 first), `extra` those that got one more."""
-
-    amounts: dict[K, int]
-    ranks: dict[K, int]
-    extra: frozenset[K]
-
-
-def apportion(
-    total: int, exact: Mapping[K, Fraction], *, tie_key: Callable[[K], Any]
-) -> Apportionment[K]:
-    """Whole amounts for `exact` shares of `total` (they must sum to it): each
-    floored, then one more to each of the largest remainders, ties by `tie_key`."""
-    if sum(exact.values(), Fraction(0)) != total:
-        raise AllocationInputError("The exact shares do not sum to the total.")
-    floors = {key: math.floor(value) for key, value in exact.items()}
-    order = sorted(exact, key=lambda key: (-(exact[key] - floors[key]), tie_key(key)))
-    leftover = total - sum(floors.values())
-    extra = frozenset(order[:leftover])
-    amounts = {key: floors[key] + (1 if key in extra else 0) for key in exact}
-    return Apportionment(
-        amounts=amounts, ranks={key: i + 1 for i, key in enumerate(order)}, extra=extra
-    )
 
 
 def round_units(units: Mapping[Destination, int]) -> Apportionment[Destination]:

@@ -1,0 +1,1 @@
+"""The pages of "Earmark from an SBOM" (issue 15): forms and views."""
