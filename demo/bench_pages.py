@@ -1,0 +1,407 @@
+"""The public pages benchmark of issue 16 (`manage.py bench_pages`).
+
+It creates a database of its own (PostgreSQL: a new database next to the
+configured one; SQLite: a file in a temporary directory), migrates it and fills
+it with the volume of a few years of a national fund (`--scale 1`: 10 000
+contributors, 20 000 pledges, 68 000 receipts booked in the ledger over 36
+months, 60 admitted projects among 300, 243 released rounds; each month
+allocated by the real monthly run), then serves it with gunicorn on loopback
+and measures every public page and API list, uncached and cached, against a
+hello-world view and a 20-row template page served by the same settings in
+the same run (`demo.bench_settings`). The database is dropped at the end.
+
+The filling and the query counts run in a child `manage.py bench_pages
+--inner` pointed at the new database, so that this process never touches it.
+The client is wrk when it is installed (and `--client python` is not asked
+for), else a small threaded Python client."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from http.client import HTTPConnection
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from allocation.models import AllocationRun
+from demo.bench_volume import SEARCHED, fill, period_name
+from funds.selectors import project_received_totals_cents
+from librery.pagecache import public_version_bump
+from projects.models import Project
+
+BASE_DIR = Path(settings.BASE_DIR)
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    path: str
+
+
+def pages() -> list[Page]:
+    """The pages measured, in the filled database (the first two are the baselines)."""
+    top = (
+        Project.objects.annotate(received=project_received_totals_cents())
+        .order_by("-received", "pk")
+        .values_list("slug", flat=True)
+        .first()
+    )
+    runs = AllocationRun.objects.order_by("-period_start_at")
+    run = runs.values_list("period", flat=True).first()
+    catalogue = reverse("projects:list")
+    return [
+        Page("hello-world view", "/bench/hello/"),
+        Page("20-row template page", "/bench/rows/"),
+        Page("home", reverse("home")),
+        Page("catalogue, page 1", catalogue),
+        Page("catalogue, search", f"{catalogue}?q={quote(SEARCHED)}"),
+        Page("catalogue, filter", f"{catalogue}?status=admitted&tag=bench"),
+        Page("catalogue, most funded", f"{catalogue}?sort=funded"),
+        Page("project page", reverse("projects:detail", args=[top or "bench-0"])),
+        Page("transparency", reverse("allocation:transparency")),
+        Page("run page", reverse("allocation:run", args=[run or period_name(0)])),
+        Page("decision register", reverse("governance:register")),
+        Page("API projects", "/api/v1/projects/"),
+        Page("API projects, most funded", "/api/v1/projects/?sort=funded"),
+        Page("API runs", "/api/v1/allocation/runs/"),
+        Page("API decisions", "/api/v1/governance/decisions/"),
+    ]
+
+
+def count_queries() -> list[dict[str, Any]]:
+    """Each page's path, SQL queries and response size, rendered uncached here."""
+    client = Client(HTTP_HOST="127.0.0.1")  # the address gunicorn serves (ALLOWED_HOSTS)
+    found = []
+    for page in pages():
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(page.path)
+        found.append(
+            {
+                **asdict(page),
+                "status": response.status_code,
+                "queries": len(queries),
+                "bytes": len(response.content),
+            }
+        )
+    return found
+
+
+# --- The parent: a database of its own, gunicorn, the client -----------------------
+
+
+@dataclass
+class Timing:
+    rate: float = 0.0
+    p50_ms: float = 0.0
+    p99_ms: float = 0.0
+    errors: int = 0
+
+
+@dataclass
+class Row:
+    name: str
+    path: str
+    queries: int
+    size: int
+    status: int
+    uncached: Timing = field(default_factory=Timing)
+    cached: Timing = field(default_factory=Timing)
+
+
+class BenchError(Exception):
+    """The benchmark cannot run; the message says why."""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def own_database() -> Iterator[str]:
+    """A new, empty database of the configured vendor; its DATABASE_URL."""
+    config = settings.DATABASES["default"]
+    if connection.vendor == "postgresql":  # pragma: postgresql only
+        import psycopg  # noqa: PLC0415 -- PostgreSQL only
+
+        name = f"bench_pages_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+        params: dict[str, Any] = {
+            "host": config.get("HOST") or "127.0.0.1",
+            "port": config.get("PORT") or 5432,
+            "user": config.get("USER") or "",
+            "password": config.get("PASSWORD") or "",
+        }
+        with psycopg.connect(dbname="postgres", autocommit=True, **params) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')  # a name of our own making
+        user = quote(str(params["user"]), safe="")
+        secret = f":{quote(str(params['password']), safe='')}" if params["password"] else ""
+        try:
+            yield f"postgres://{user}{secret}@{params['host']}:{params['port']}/{name}"
+        finally:
+            with psycopg.connect(dbname="postgres", autocommit=True, **params) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        return
+    directory = tempfile.mkdtemp(prefix="bench-pages-")  # pragma: sqlite only
+    try:  # pragma: sqlite only
+        yield f"sqlite:///{directory}/bench.sqlite3"
+    finally:  # pragma: sqlite only
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def child_env(database_url: str, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.update(DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE="demo.bench_settings", **extra)
+    return env
+
+
+def _manage(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run(  # noqa: S603 -- our own manage.py, fixed arguments
+        [sys.executable, str(BASE_DIR / "manage.py"), *args],
+        env=env,
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise BenchError(f"manage.py {' '.join(args)} failed:\n{done.stderr[-3000:]}")
+    return done.stdout
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], port: int, workers: int) -> Iterator[str]:
+    """gunicorn (sync workers) serving the bench settings on loopback."""
+    with tempfile.TemporaryFile("w+") as errors:
+        process = subprocess.Popen(  # noqa: S603 -- our own server, fixed arguments
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "librery.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(workers),
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            cwd=BASE_DIR,
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+        )
+        try:
+            deadline = time.monotonic() + 300  # a loaded machine boots slowly
+            while True:
+                try:
+                    _get(port, "/bench/hello/")
+                    break
+                except OSError:
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        errors.seek(0)
+                        raise BenchError(
+                            f"gunicorn did not answer on port {port}: {errors.read()}"
+                        ) from None
+                    time.sleep(0.2)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def _get(port: int, path: str) -> int:
+    conn = HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", path, headers={"Accept": "text/html,application/json"})
+        response = conn.getresponse()
+        response.read()
+        return response.status
+    finally:
+        conn.close()
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
+
+
+def python_client(port: int, path: str, seconds: float, connections: int) -> Timing:
+    """`connections` threads asking for `path` for `seconds`: req/s, p50, p99."""
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def work() -> None:
+        mine, bad = [], 0
+        while time.monotonic() < stop:
+            began = time.perf_counter()
+            try:
+                ok = _get(port, path) == 200  # noqa: PLR2004 -- HTTP OK
+            except OSError:
+                ok = False
+            mine.append(time.perf_counter() - began)
+            bad += not ok
+        with lock:
+            latencies.extend(mine)
+            errors[0] += bad
+
+    began = time.perf_counter()
+    threads = [threading.Thread(target=work) for _ in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    return Timing(
+        rate=len(latencies) / elapsed,
+        p50_ms=_percentile(latencies, 0.5) * 1000,
+        p99_ms=_percentile(latencies, 0.99) * 1000,
+        errors=errors[0],
+    )
+
+
+_WRK_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def wrk_timing(text: str) -> Timing:
+    """Requests per second, p50 and p99 from wrk's `--latency` report."""
+
+    def latency(label: str) -> float:
+        found = re.search(rf"^\s*{label}%\s+([\d.]+)(us|ms|s)\s*$", text, re.MULTILINE)
+        return float(found.group(1)) * _WRK_UNITS[found.group(2)] if found else 0.0
+
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", text)
+    errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
+    return Timing(
+        rate=float(rate.group(1)) if rate else 0.0,
+        p50_ms=latency("50"),
+        p99_ms=latency("99"),
+        errors=int(errors.group(1)) if errors else 0,
+    )
+
+
+def wrk_client(port: int, path: str, seconds: float, connections: int) -> Timing:
+    """wrk (when installed) asking for `path` for `seconds`."""
+    done = subprocess.run(  # noqa: S603 -- wrk, fixed arguments
+        [
+            shutil.which("wrk") or "wrk",
+            "-t2",
+            f"-c{connections}",
+            f"-d{max(1, round(seconds))}s",
+            "--latency",
+            "-H",
+            "Accept: text/html,application/json",
+            f"http://127.0.0.1:{port}{path}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return wrk_timing(done.stdout)
+
+
+@dataclass(frozen=True)
+class Options:
+    scale: float
+    seconds: float
+    connections: int
+    workers: int
+    port: int
+    client: str  # "auto", "wrk" or "python"
+
+
+def run(options: Options, report: Callable[[str], None]) -> list[Row]:
+    """Build, serve, measure; the rows of the table (the baselines first)."""
+    measure = python_client
+    if options.client == "wrk" or (options.client == "auto" and shutil.which("wrk")):
+        measure = wrk_client
+    report(f"client: {'wrk' if measure is not python_client else 'python threads'}")
+    with own_database() as url:
+        began = time.monotonic()
+        _manage(child_env(url), "migrate", "--noinput", "-v0")
+        out = _manage(
+            child_env(url, PUBLIC_PAGE_CACHE_SECONDS="0"),  # queries of a page rendered afresh
+            "bench_pages",
+            "--inner",
+            "--scale",
+            str(options.scale),
+        )
+        found = json.loads(out.strip().splitlines()[-1])
+        failed = [f"{p['path']} ({p['status']})" for p in found["pages"] if p["status"] != 200]  # noqa: PLR2004 -- HTTP OK
+        if failed:
+            raise BenchError(f"These pages did not answer 200: {', '.join(failed)}")
+        report(f"built {found['volume']} in {time.monotonic() - began:.0f} s")
+        rows = [
+            Row(p["name"], p["path"], p["queries"], p["bytes"], p["status"]) for p in found["pages"]
+        ]
+        redis = {"REDIS_URL": os.environ["REDIS_URL"]} if os.environ.get("REDIS_URL") else {}
+        port = options.port or _free_port()
+        for which, seconds in (("uncached", "0"), ("cached", "300")):
+            public_version_bump()  # nothing an earlier run left in a shared cache
+            env = child_env(url, PUBLIC_PAGE_CACHE_SECONDS=seconds, **redis)
+            with gunicorn(env, port, options.workers):
+                for row in rows:
+                    _get(port, row.path)  # warm: the cache filled, the worker's imports done
+                    setattr(
+                        row, which, measure(port, row.path, options.seconds, options.connections)
+                    )
+    return rows
+
+
+def table(rows: list[Row]) -> list[str]:
+    """The printed table: req/s and ratios to both baselines, p50/p99, queries, size."""
+    hello, template = rows[0], rows[1]
+    lines = [
+        f"{'page':<28} {'uncached r/s':>12} {'x hello':>8} {'x rows':>7} {'p50 ms':>7} "
+        f"{'p99 ms':>7}   {'cached r/s':>10} {'x hello':>8} {'x rows':>7} {'p50 ms':>7} "
+        f"{'p99 ms':>7}   {'queries':>7} {'bytes':>8}"
+    ]
+    for row in rows:
+        parts = [f"{row.name:<28}"]
+        for timing, base in ((row.uncached, "uncached"), (row.cached, "cached")):
+            hello_rate = getattr(hello, base).rate or 1.0
+            rows_rate = getattr(template, base).rate or 1.0
+            parts.append(
+                f"{timing.rate:>12.1f} {timing.rate / hello_rate:>8.3f} "
+                f"{timing.rate / rows_rate:>7.3f} {timing.p50_ms:>7.1f} {timing.p99_ms:>7.1f}"
+                + (f" ({timing.errors} errors)" if timing.errors else "")
+            )
+        parts.append(f"{row.queries:>7} {row.size:>8}")
+        lines.append("   ".join(parts))
+    pages_only = rows[2:]
+    worst_uncached = min(
+        (r.uncached.rate / (template.uncached.rate or 1.0), r.name) for r in pages_only
+    )
+    worst_cached = min((r.cached.rate / (hello.cached.rate or 1.0), r.name) for r in pages_only)
+    lines.append(
+        f"lowest uncached: {worst_uncached[0]:.3f} x the 20-row page ({worst_uncached[1]}; "
+        f"bar 0.5); lowest cached: {worst_cached[0]:.3f} x hello-world ({worst_cached[1]}; bar 0.8)"
+    )
+    return lines
+
+
+def inner(scale: float, report: Callable[[str], None]) -> str:
+    """The child's work: fill the database, count each page's queries; one JSON line."""
+    size = fill(scale=scale, report=report)
+    return json.dumps({"volume": asdict(size), "pages": count_queries()})

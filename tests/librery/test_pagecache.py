@@ -1,0 +1,122 @@
+"""Anonymous public pages and API lists from the shared cache, out of date as soon
+as a service changes what they show; signed-in people always get their own page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.http import HttpRequest, HttpResponse
+from django.test import Client, RequestFactory
+from django.urls import reverse
+
+from contributors.models import User
+from librery.pagecache import public_cached, public_pages_changed, public_version
+from projects import services as project_services
+from projects.enums import ProjectStatus
+from tests.factories import ProjectFactory
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db]
+
+
+@pytest.fixture(autouse=True)
+def _cache_on(settings: Any) -> None:
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 300
+
+
+def test_an_anonymous_page_is_served_from_the_cache_until_a_service_changes_it(
+    client: Client, maintainer_user: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    project = ProjectFactory.create(name="Zeta project", status=ProjectStatus.ADMITTED)
+    url = reverse("projects:list")
+    assert "Zeta project" in client.get(url).content.decode()
+    # Written behind the services' back: the cached page does not know.
+    ProjectFactory.create(name="Omega project")
+    assert "Omega project" not in client.get(url).content.decode()
+    maintained = maintainer_user.maintainerships.get().project
+    with django_capture_on_commit_callbacks(execute=True):
+        project_services.project_update(
+            project=maintained, actor=maintainer_user, values={"summary": "Brand new words"}
+        )
+    assert "Omega project" in client.get(url).content.decode()
+    assert project.pk
+
+
+def test_the_second_anonymous_request_runs_no_query(
+    client: Client, django_assert_num_queries: Any
+) -> None:
+    ProjectFactory.create(status=ProjectStatus.ADMITTED)
+    for url in (reverse("home"), reverse("projects:list"), "/api/v1/projects/"):
+        first = client.get(url)
+        with django_assert_num_queries(0):
+            second = client.get(url)
+        assert second.status_code == 200
+        assert second.content == first.content
+        assert second["Content-Type"] == first["Content-Type"]
+
+
+def test_signed_in_people_never_get_a_cached_page(client: Client, contributor: Client) -> None:
+    url = reverse("projects:list")
+    anonymous = client.get(url).content.decode()
+    assert "Log out" not in anonymous
+    assert "Log out" in contributor.get(url).content.decode()
+    ProjectFactory.create(name="Seen at once")
+    assert "Seen at once" in contributor.get(url).content.decode()
+    assert "Log out" not in client.get(url).content.decode()
+
+
+def test_a_visitor_with_a_session_is_not_served_from_the_cache(client: Client) -> None:
+    url = reverse("projects:list")
+    client.get(url)
+    ProjectFactory.create(name="Fresh for sessions")
+    client.cookies["sessionid"] = "anything"
+    assert "Fresh for sessions" in client.get(url).content.decode()
+
+
+def test_the_version_moves_on_when_the_change_commits(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    before = public_version()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        public_pages_changed()
+    assert public_version() == before
+    for callback in callbacks:
+        callback()
+    assert public_version() == before + 1
+
+
+def test_a_cleared_cache_starts_a_new_version(django_capture_on_commit_callbacks: Any) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        public_pages_changed()  # no version stored yet
+    assert public_version() == 2
+
+
+def test_responses_that_set_a_cookie_or_fail_are_not_kept() -> None:
+    calls: list[str] = []
+
+    @public_cached
+    def view(request: HttpRequest) -> HttpResponse:
+        calls.append(request.path)
+        response = HttpResponse("hello")
+        if request.path == "/cookie/":
+            response.set_cookie("csrftoken", "x")
+        if request.path == "/missing/":
+            response.status_code = 404
+        return response
+
+    factory = RequestFactory()
+    for path in ("/cookie/", "/missing/", "/plain/"):
+        for _ in range(2):
+            request = factory.get(path)
+            request.user = type("Anonymous", (), {"is_authenticated": False})()
+            request.COOKIES = {}
+            view(request)
+    assert calls == ["/cookie/", "/cookie/", "/missing/", "/missing/", "/plain/"]
+
+
+def test_the_cache_is_off_at_zero_seconds(client: Client, settings: Any) -> None:
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 0
+    url = reverse("projects:list")
+    client.get(url)
+    ProjectFactory.create(name="No cache")
+    assert "No cache" in client.get(url).content.decode()
