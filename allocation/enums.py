@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # A run's period, as URLs, forms and commands take it: "2026-03".
 MONTH_REGEX = r"[0-9]{4}-(?:0[1-9]|1[0-2])"
@@ -45,7 +46,7 @@ class PayoutStatus(models.TextChoices):
 
     PENDING = "pending", _("Pending")
     SENT = "sent", _("Sent to the bank")
-    PAID = "paid", _("Paid")
+    PAID = "paid", pgettext_lazy("payout status", "Paid")
     FAILED = "failed", _("Failed (returned)")
 
 

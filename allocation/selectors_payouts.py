@@ -9,8 +9,7 @@ from django.db.models import Count, Q, QuerySet
 
 from allocation.enums import PayoutStatus, RunStatus
 from allocation.models import AllocationRun, Approval, Payout
-from funds.enums import AccountKind
-from funds.selectors import account_balance_cents
+from funds.selectors import project_totals
 from projects.models import Project
 
 
@@ -46,8 +45,9 @@ def project_payouts(*, project: Project) -> QuerySet[Payout]:
 
 
 def project_waiting_cents(*, project: Project) -> int:
-    """What the fund holds for `project`, waiting for the next batch."""
-    return account_balance_cents(kind=AccountKind.PROJECT, project=project)
+    """What the fund holds for `project`, waiting for the next batch (from the
+    project's monthly totals the ledger keeps)."""
+    return project_totals(project=project).balance_cents
 
 
 def payouts_by_project(*, project_ids: list[int]) -> dict[int, list[Payout]]:

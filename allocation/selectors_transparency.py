@@ -33,8 +33,10 @@ from allocation.enums import DestinationStage, PayoutStatus, RunStatus
 from allocation.models import AllocationRun, Payout, RunDestination, RunReceipt
 from allocation.sankey import Node, Sankey, sankey
 from contributors.enums import PUBLIC_BODY_KINDS, ContributorKind, OrganisationKind
+from contributors.selectors_sbom import projects_sbom_contributors
 from funds.models import Receipt, ReceiptEarmark
-from funds.selectors import FUND_TIME_ZONE, MonthlyFunds
+from funds.selectors import FUND_TIME_ZONE, MonthlyFunds, project_received_totals_cents
+from projects.models import Project
 
 # Kinds of contributor as the page groups them, in the order it shows them.
 KIND_GROUPS: dict[str, Any] = {
@@ -377,3 +379,17 @@ def flow_diagram(*, figures: Overview, top: list[dict[str, Any]]) -> Sankey | No
         (POOL, "kept", figures.pool_carried_out_cents),
     ]
     return sankey(nodes=nodes, flows=flows)
+
+
+DEPENDED_UPON_SHOWN = 10
+
+
+def depended_upon_least_funded(*, limit: int = DEPENDED_UPON_SHOWN) -> list[Project]:
+    """The projects found in the most contributors' SBOMs that have received the
+    least (counts only, never who): each with `sbom_contributors` and
+    `received_cents`."""
+    return list(
+        projects_sbom_contributors()
+        .annotate(received_cents=project_received_totals_cents())
+        .order_by("-sbom_contributors", "received_cents", "name", "id")[:limit]
+    )

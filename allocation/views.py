@@ -19,6 +19,7 @@ from allocation.statement_pdf import statement_pdf
 from contributors.selectors import contributors_of, public_contributors
 from funds.charts import funds_chart
 from funds.selectors import receipts_of
+from librery.pagecache import public_cached
 
 CSV_COLUMNS = ["stage", "destination", "project_id", "project", "exact", "cents", "remainder_rank"]
 
@@ -38,6 +39,7 @@ def _transparency_data(run: AllocationRun | None) -> dict[str, Any]:
     }
 
 
+@public_cached
 @require_GET
 def transparency_page(request: HttpRequest) -> HttpResponse:
     """Where every euro went: every month or one (`?month=2026-03`), from the
@@ -58,10 +60,12 @@ def transparency_page(request: HttpRequest) -> HttpResponse:
             "contributors": Paginator(public_contributors(), CONTRIBUTORS_PER_PAGE).get_page(
                 request.GET.get("contributors")
             ),
+            "depended_upon": transparency.depended_upon_least_funded(),
         },
     )
 
 
+@public_cached
 @require_GET
 def run_detail(request: HttpRequest, period: str) -> HttpResponse:
     run = selectors.computed_run(period=period)

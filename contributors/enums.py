@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ContributorKind(models.TextChoices):
@@ -37,7 +38,7 @@ PUBLIC_BODY_KINDS = frozenset(
 
 class MembershipRole(models.TextChoices):
     OWNER = "owner", _("Owner")
-    MEMBER = "member", _("Member")
+    MEMBER = "member", pgettext_lazy("organisation role", "Member")
 
 
 class InvitationStatus(models.TextChoices):
@@ -81,7 +82,7 @@ class PledgeStatus(models.TextChoices):
     PAUSED = "paused", _("Paused")
     SUSPENDED = "suspended", _("Suspended after failed payments")
     COMPLETED = "completed", _("Completed")
-    CANCELLED = "cancelled", _("Cancelled")
+    CANCELLED = "cancelled", pgettext_lazy("pledge status", "Cancelled")
 
 
 PLEDGE_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -113,3 +114,11 @@ class PledgeChangeKind(models.TextChoices):
 
 # A pledge in these statuses waits for a payment the contributor can make now.
 PAYABLE_STATUSES = frozenset({PledgeStatus.AWAITING_PAYMENT, PledgeStatus.SUSPENDED})
+
+
+class SplitMode(models.TextChoices):
+    """How an SBOM's proposal shares the earmarks among the projects found in it."""
+
+    DIRECT = "direct", _("Direct dependencies first")
+    COMPONENTS = "components", _("By number of components")
+    EQUAL = "equal", _("Equally")

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from contributors.countries import normalise_country, validate_country
 from contributors.enums import (
@@ -146,7 +147,11 @@ class EarmarksMixin(forms.Form):
         if self.earmark_rows_refused:
             self.add_error(
                 None,
-                _("Choose at most %(count)d projects, in rows numbered 1 to %(count)d.")
+                ngettext(
+                    "Choose at most %(count)d project, in row 1.",
+                    "Choose at most %(count)d projects, in rows numbered 1 to %(count)d.",
+                    MAX_EARMARKS,
+                )
                 % {"count": MAX_EARMARKS},
             )
         for row in range(1, self.earmark_row_count + 1):

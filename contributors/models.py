@@ -339,6 +339,15 @@ class Pledge(models.Model):
     )
     next_charge_date = models.DateField(_("next charge"), null=True, blank=True)
     failed_attempts = models.PositiveIntegerField(_("failed attempts in a row"), default=0)
+    # The SBOM whose proposal the earmarks last followed ("Earmark from an SBOM").
+    sbom = models.ForeignKey(
+        "contributors.Sbom",
+        verbose_name=_("earmarks proposed by the SBOM"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="pledges",
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -443,3 +452,71 @@ class PledgeChange(models.Model):
 
     def __str__(self) -> str:
         return f"pledge #{self.pledge_id} {self.kind} at {self.at:%Y-%m-%d %H:%M} ({self.pk})"
+
+
+class Sbom(models.Model):
+    """A Software Bill of Materials a contributor uploaded, kept privately (its
+    contributor, the organisation's members and administrators see it) with its
+    sha256; `components` holds what the platform read of it (`contributors.sbom`)."""
+
+    contributor = models.ForeignKey(
+        Contributor, verbose_name=_("contributor"), on_delete=models.CASCADE, related_name="sboms"
+    )
+    uploaded_by = models.ForeignKey(
+        User,
+        verbose_name=_("uploaded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    filename = models.CharField(
+        _("file name"), max_length=200, blank=True, validators=[refuse_invisible_controls]
+    )
+    format = models.CharField(_("format"), max_length=20)
+    spec_version = models.CharField(_("version of the format"), max_length=20)
+    application = models.CharField(_("application"), max_length=300, blank=True)
+    sha256 = models.CharField(_("sha256"), max_length=64)
+    size_bytes = models.PositiveIntegerField(_("size (bytes)"))
+    content = models.BinaryField(_("file"))
+    components = models.JSONField(_("components"), default=list)
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("SBOM")
+        verbose_name_plural = _("SBOMs")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["contributor", "sha256"], name="sbom_once_per_file"),
+        ]
+
+    def __str__(self) -> str:
+        return f"SBOM #{self.pk} {self.filename} ({self.sha256[:12]})"
+
+
+class SbomProject(models.Model):
+    """A catalogue project found in an SBOM when it was uploaded: what the
+    aggregates count (anonymously: how many contributors depend on a project)."""
+
+    sbom = models.ForeignKey(
+        Sbom, verbose_name=_("SBOM"), on_delete=models.CASCADE, related_name="project_matches"
+    )
+    project = models.ForeignKey(
+        "projects.Project",
+        verbose_name=_("project"),
+        on_delete=models.CASCADE,
+        related_name="sbom_matches",
+    )
+    components = models.PositiveIntegerField(_("components"))
+    direct = models.BooleanField(_("a direct dependency"))
+
+    class Meta:
+        verbose_name = _("project found in an SBOM")
+        verbose_name_plural = _("projects found in SBOMs")
+        ordering = ["sbom_id", "project_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["sbom", "project"], name="sbom_project_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"SBOM #{self.sbom_id}: project {self.project_id}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
@@ -40,6 +42,38 @@ def pledges_of(user: User) -> QuerySet[Pledge]:
         .select_related("contributor", "commitment")
         .prefetch_related("earmarks__project")
         .order_by("-created_at", "-id")
+    )
+
+
+@dataclass(frozen=True)
+class EarmarkSplit:
+    """What one earmarked project gets of each payment of a pledge."""
+
+    name: str
+    share_bp: int
+    cents: int
+
+
+@dataclass(frozen=True)
+class PledgeSplit:
+    earmarks: list[EarmarkSplit]
+    pool_cents: int
+
+
+def pledge_split(pledge: Pledge) -> PledgeSplit:
+    """Each payment of the pledge split as the pledge form's preview shows it:
+    each earmark's share of the amount, floored to the cent, the rest to the
+    common pool (the allocation rounds net amounts exactly, after the fee)."""
+    earmarks = [
+        EarmarkSplit(
+            name=earmark.project.name,
+            share_bp=earmark.share_bp,
+            cents=pledge.amount_cents * earmark.share_bp // 10_000,
+        )
+        for earmark in pledge.earmarks.all()
+    ]
+    return PledgeSplit(
+        earmarks=earmarks, pool_cents=pledge.amount_cents - sum(e.cents for e in earmarks)
     )
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from contributors import views
+from contributors.sbom_pages import views as views_sbom
 
 app_name = "contributors"
 urlpatterns = [
@@ -27,4 +28,12 @@ urlpatterns = [
         name="invitation_revoke",
     ),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("sbom/", views_sbom.sbom_upload, name="sbom_upload"),
+    path("sbom/<int:pk>/", views_sbom.sbom_detail, name="sbom_detail"),
+    path("sbom/<int:pk>/file/", views_sbom.sbom_file, name="sbom_file"),
+    path(
+        "pledges/<int:pk>/sbom/<int:sbom_pk>/",
+        views_sbom.pledge_sbom_change,
+        name="pledge_sbom_change",
+    ),
 ]

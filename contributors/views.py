@@ -25,7 +25,14 @@ from contributors.forms import (
     PledgeForm,
 )
 from contributors.models import Pledge, User
-from contributors.selectors import commitments_of, contributors_of, organisations_of, pledges_of
+from contributors.sbom_pages.forms import proposing_sbom
+from contributors.selectors import (
+    commitments_of,
+    contributors_of,
+    organisations_of,
+    pledge_split,
+    pledges_of,
+)
 from funds import services as fund_services
 from funds.money import bp_input, euros_input
 from funds.selectors import fund_settings_at, payment_requests_of, payments_of, receipts_of
@@ -115,6 +122,9 @@ def pledge_new(request: HttpRequest) -> HttpResponse:
         initial.update(
             {"project_1": earmarked.pk, "share_1": bp_input(settings_now["earmark_cap_bp"])}
         )
+    # "Earmark from an SBOM": its proposal, and the link the pledge keeps to it.
+    sbom, sbom_initial = proposing_sbom(request, user)
+    initial.update(sbom_initial)
     form = PledgeForm(request.POST or None, user=user, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -129,11 +139,15 @@ def pledge_new(request: HttpRequest) -> HttpResponse:
                 earmarks=data["earmarks"],
                 idempotency_token=data["token"],
                 commitment=commitment,
+                sbom=sbom,
             )
         except services.ContributionError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, _("Thank you: your pledge is recorded."))
+            if settings.USE_STRIPE and pledge.is_payable_online:
+                # Straight to paying it: the pledge page would only say "Pay now".
+                return redirect("funds:stripe_pay", pk=pledge.pk)
             return redirect("contributors:pledge_detail", pk=pledge.pk)
     return render(
         request,
@@ -196,6 +210,8 @@ def _pledge_context(pledge: Pledge, amend_form: PledgeAmendForm) -> dict[str, ob
         "pledge": pledge,
         "changes": pledge.changes.select_related("actor").order_by("-at", "-id"),
         "amend_form": amend_form,
+        "cap_bp": fund_settings_at(at=timezone.now())["earmark_cap_bp"],
+        "split": pledge_split(pledge),
         "payment_requests": pledge.payment_requests.order_by("-issued_at", "-id"),
         "fund_name": settings.FUND_NAME,
         "fund_iban": settings.FUND_IBAN,

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # A pledge's choice of payment, defined below funds and re-exported here.
 from contributors.enums import PaymentMethod as PaymentMethod  # noqa: PLC0414 -- re-export
@@ -121,8 +122,8 @@ REFUND_TRANSITIONS: dict[str, frozenset[str]] = {
 
 class PaymentRequestStatus(models.TextChoices):
     AWAITING_PAYMENT = "awaiting_payment", _("Awaiting payment")
-    PAID = "paid", _("Paid")
-    CANCELLED = "cancelled", _("Cancelled")
+    PAID = "paid", pgettext_lazy("payment request status", "Paid")
+    CANCELLED = "cancelled", pgettext_lazy("payment request status", "Cancelled")
 
 
 PAYMENT_REQUEST_TRANSITIONS: dict[str, frozenset[str]] = {

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.validators import FileExtensionValidator
 from django.utils.translation import gettext_lazy as _
 
-from funds.camt import MAX_STATEMENT_BYTES
+from funds.camt import statement_too_large
 from funds.models import PaymentRequest
 from funds.money import MoneyError, parse_amount_cents
 
@@ -21,8 +22,8 @@ class StatementUploadForm(forms.Form):
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_STATEMENT_BYTES:
-            raise forms.ValidationError(_("The file is too large for a bank statement."))
+        if upload.size > settings.STATEMENT_MAX_BYTES:
+            raise forms.ValidationError(statement_too_large())
         return upload
 
 

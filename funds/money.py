@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -108,6 +108,26 @@ def format_money(cents: int, currency: str = "EUR", locale: str | None = None) -
     return format_currency(amount, money.currency, locale=babel_locale(locale))
 
 
+# Between a number and "%": French puts a no-break space; English as the site always wrote it.
+_PERCENT_SPACE = {"fr_FR": "\u00a0"}
+
+
+def format_percent_bp(bp: int, *, decimals: int | None = None, locale: str | None = None) -> str:
+    """A share in basis points as a percentage: ``1250`` -> ``"12,5 %"`` in French
+    (no-break space), ``"12.5 %"`` in English; with `decimals`, that many always
+    (``1020`` -> ``"10,20 %"``), else no trailing zeros (``3000`` -> ``"30 %"``)."""
+    pattern = "#,##0." + ("0" * decimals if decimals is not None else "##")
+    code = babel_locale(locale)
+    number = format_decimal(Decimal(int(bp)).scaleb(-2), format=pattern, locale=code)
+    return f"{number}{_PERCENT_SPACE.get(code, ' ')}%"
+
+
+def format_number(value: int, locale: str | None = None) -> str:
+    """A whole number grouped as the language writes it: ``5100`` -> ``"5 100"`` in
+    French (narrow no-break space), ``"5,100"`` in English."""
+    return format_decimal(int(value), locale=babel_locale(locale))
+
+
 # --- Reading what a person typed ----------------------------------------------------
 
 
@@ -142,10 +162,12 @@ def parse_percent_bp(text: str) -> int:
 
 
 def euros_input(cents: int) -> str:
-    """Cents as a person types euros, for a form's initial value: ``5000`` -> ``"50,00"``."""
+    """Cents as a person types euros, for a form's initial value: ``5000`` -> ``"50,00"``,
+    thousands grouped by a narrow no-break space (``"1 000 000,00"``), which
+    `parse_amount_cents` reads back."""
     sign = "-" if cents < 0 else ""
     whole, part = divmod(abs(cents), CENTS_PER_UNIT)
-    return f"{sign}{whole},{part:02d}"
+    return f"{sign}{whole:,}".replace(",", "\u202f") + f",{part:02d}"
 
 
 def bp_input(bp: int) -> str:

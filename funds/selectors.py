@@ -44,6 +44,7 @@ from funds.models import (
     JournalLeg,
     Payment,
     PaymentRequest,
+    ProjectMonthTotal,
     Receipt,
     Refund,
 )
@@ -116,35 +117,41 @@ def project_balances_cents() -> dict[int, int]:
 FUND_TIME_ZONE = ZoneInfo("Europe/Paris")
 
 
-def _project_credits() -> QuerySet[JournalLeg]:
-    """Legs moving money into a project's balance: credits (negative legs) to a
-    project account. Debits (payouts, corrections) are not received money, and
-    neither is what the payout side books back (a returned payout): it was
-    received once already, when it was allocated."""
-    return (
-        JournalLeg.objects.filter(account__kind=AccountKind.PROJECT, amount_cents__lt=0)
-        .exclude(journal__source=JournalSource.PAYOUT)
-        .order_by()
-    )
-
-
 def project_received_by_month(*, project: Project | int) -> list[tuple[date, int]]:
     """What the project received each calendar month (Europe/Paris), in cents:
     `(first day of the month, cents)` for the months with money, oldest first,
-    in one query."""
+    in one query (of the monthly totals the ledger keeps, not of its legs)."""
     project_id = project.pk if isinstance(project, Project) else project
     rows = (
-        _project_credits()
-        .filter(account__project_id=project_id)
-        .annotate(
-            month=TruncMonth("journal__booked_at", output_field=DateField(), tzinfo=FUND_TIME_ZONE)
-        )
-        .values("month")
-        .annotate(total=Sum(-F("amount_cents")))
+        ProjectMonthTotal.objects.filter(project_id=project_id, received_cents__gt=0)
         .order_by("month")
-        .values_list("month", "total")
+        .values_list("month", "received_cents")
     )
     return [(month, int(total)) for month, total in rows]
+
+
+@dataclass(frozen=True)
+class ProjectTotals:
+    """Everything the ledger moved on a project's balance, in cents."""
+
+    received_cents: int = 0
+    earmarked_cents: int = 0
+    pool_cents: int = 0
+    paid_cents: int = 0
+    balance_cents: int = 0
+
+
+_TOTAL_FIELDS = ("received_cents", "earmarked_cents", "pool_cents", "paid_cents", "balance_cents")
+
+
+def project_totals(*, project: Project | int) -> ProjectTotals:
+    """A project's totals (received, earmarked, from the pool, paid out, and the
+    balance the fund holds for it), in one query of the monthly totals."""
+    project_id = project.pk if isinstance(project, Project) else project
+    found = ProjectMonthTotal.objects.filter(project_id=project_id).aggregate(
+        **{name: Coalesce(Sum(name), 0) for name in _TOTAL_FIELDS}
+    )
+    return ProjectTotals(**{name: int(found[name]) for name in _TOTAL_FIELDS})
 
 
 @dataclass(frozen=True)
@@ -179,14 +186,15 @@ def project_balances(*, project_ids: list[int]) -> dict[int, int]:
 
 def project_received_totals_cents() -> Coalesce:
     """An expression for `Project` querysets: everything the project has received,
-    in cents (0 when nothing), as `project_received_by_month` counts it. Annotate
-    with it to show or sort the catalogue in the same query:
+    in cents (0 when nothing), as `project_received_by_month` counts it, summed
+    from its monthly totals (a few rows per project, not the ledger's legs).
+    Annotate with it to show or sort the catalogue in the same query:
     ``Project.objects.annotate(received_cents=project_received_totals_cents())``."""
     totals = (
-        _project_credits()
-        .filter(account__project_id=OuterRef("pk"))
-        .values("account__project_id")
-        .annotate(total=Sum(-F("amount_cents")))
+        ProjectMonthTotal.objects.filter(project_id=OuterRef("pk"))
+        .order_by()
+        .values("project_id")
+        .annotate(total=Sum("received_cents"))
         .values("total")
     )
     return Coalesce(
@@ -306,6 +314,61 @@ def _no_negative_balance(
     return f"negative: {', '.join(sorted(negative))}" if negative else None
 
 
+def project_totals_from_ledger() -> dict[tuple[int, date], ProjectTotals]:
+    """`ProjectMonthTotal` recomputed from the ledger's legs, by (project, month):
+    what `journal_post` adds up as it books (one grouped query)."""
+    pool_debits = JournalLeg.objects.filter(
+        account__kind=AccountKind.POOL, amount_cents__gt=0
+    ).values("journal_id")
+    from_pool = Q(journal_id__in=pool_debits) & ~Q(journal__source=JournalSource.PAYOUT)
+    allocation = Q(journal__source=JournalSource.ALLOCATION) & ~Q(journal_id__in=pool_debits)
+    rows = (
+        JournalLeg.objects.filter(account__kind=AccountKind.PROJECT)
+        .annotate(
+            month=TruncMonth("journal__booked_at", output_field=DateField(), tzinfo=FUND_TIME_ZONE)
+        )
+        .values("account__project_id", "month")
+        .annotate(
+            received_cents=Sum(
+                -F("amount_cents"),
+                filter=Q(amount_cents__lt=0) & ~Q(journal__source=JournalSource.PAYOUT),
+            ),
+            earmarked_cents=Sum(-F("amount_cents"), filter=allocation),
+            pool_cents=Sum(-F("amount_cents"), filter=from_pool),
+            paid_cents=Sum("amount_cents", filter=Q(journal__source=JournalSource.PAYOUT)),
+            balance_cents=Sum(-F("amount_cents")),
+        )
+        .order_by()
+    )
+    return {
+        (row["account__project_id"], row["month"]): ProjectTotals(
+            **{name: int(row[name] or 0) for name in _TOTAL_FIELDS}
+        )
+        for row in rows
+    }
+
+
+def _project_totals_match_ledger() -> str | None:
+    expected = project_totals_from_ledger()
+    kept = {
+        (row["project_id"], row["month"]): ProjectTotals(**{n: row[n] for n in _TOTAL_FIELDS})
+        for row in ProjectMonthTotal.objects.values("project_id", "month", *_TOTAL_FIELDS)
+    }
+    wrong = sorted(
+        key
+        for key in expected.keys() | kept.keys()
+        if expected.get(key, ProjectTotals()) != kept.get(key, ProjectTotals())
+    )
+    if not wrong:
+        return None
+    shown = "; ".join(
+        f"project {pk} {month:%Y-%m}: ledger {expected.get((pk, month), ProjectTotals())}, "
+        f"kept {kept.get((pk, month), ProjectTotals())}"
+        for pk, month in wrong[:5]
+    )
+    return f"{len(wrong)} project month totals differ from the ledger: {shown}"
+
+
 def _booked_for_request(*conditions: Q, group_by: str) -> Coalesce:
     """The gross of the receipts (refunds aside) of payments matching `conditions`."""
     totals = (
@@ -359,6 +422,7 @@ BOOKS_INVARIANTS: tuple[tuple[str, Callable[[], str | None]], ...] = (
     ("refunds_within_receipt", _refunds_within_receipt),
     ("no_negative_balance", _no_negative_balance),
     ("payment_requests_not_overbooked", _payment_requests_not_overbooked),
+    ("project_totals_match_ledger", _project_totals_match_ledger),
 )
 
 

@@ -13,8 +13,9 @@ from funds.models import BankStatement
 from funds.selectors import books_check
 from funds.services import payment_requests_issue_due
 from funds.services.statements import bank_statement_process
+from funds.stripe.client import GatewayError
 from funds.stripe.services import pledges_charge_due
-from funds.stripe.webhooks import RECONCILE_WINDOW, stripe_reconcile
+from funds.stripe.webhooks import RECONCILE_WINDOW, stripe_event_handle, stripe_reconcile
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +39,20 @@ def charge_due_pledges(**kwargs: Any) -> dict[str, int]:
     run = pledges_charge_due(today=timezone.localdate())
     logger.info("monthly charges", extra={"charged": run.charged, "retried": run.retried})
     return {"charged": run.charged, "retried": run.retried}
+
+
+@shared_task(
+    name="funds.handle_stripe_event",
+    queue="default",
+    acks_late=True,
+    autoretry_for=(GatewayError,),
+    retry_backoff=30,
+    max_retries=5,
+)
+def handle_stripe_event(*, event_id: int, **kwargs: Any) -> bool:
+    """A stored Stripe event, handled once after the webhook answered; Stripe
+    unreachable: retried with backoff (then the hourly reconciliation)."""
+    return stripe_event_handle(event_id=event_id)
 
 
 @shared_task(name="funds.stripe_reconcile", queue="default", acks_late=True)

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from allocation.services import payouts_match_enqueue
 from funds import documents, services
+from funds.camt import statement_too_large
 from funds.enums import BankStatementStatus, PaymentRequestStatus
 from funds.forms import LineDecisionForm, MarkPaidForm, StatementUploadForm
 from funds.models import BankStatement, BankStatementLine, PaymentRequest, Refund
@@ -28,6 +29,7 @@ from funds.selectors import (
     statement_lines,
     statement_summaries,
 )
+from projects.uploads import upload_too_large
 
 
 def _pdf(content: bytes, filename: str) -> HttpResponse:
@@ -61,6 +63,17 @@ def receipt_pdf(request: HttpRequest, pk: int, language: str) -> HttpResponse:
 @staff_only
 @require_http_methods(["GET", "POST"])
 def statements(request: HttpRequest) -> HttpResponse:
+    # A body larger than the largest statement (and the form around it) is
+    # refused before it is read.
+    if request.method == "POST" and upload_too_large(
+        request, settings.STATEMENT_MAX_BYTES + 65_536
+    ):
+        return render(
+            request,
+            "projects/upload_too_large.html",
+            {"message": statement_too_large()},
+            status=413,
+        )
     form = StatementUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]

@@ -24,6 +24,27 @@ from governance.models import (
 from governance.tally import parse_frac
 from projects.models import Maintainership
 
+# The JSON columns a list never shows: loaded only on a ballot's own page.
+BALLOT_HEAVY_COLUMNS = ("electorate", "frozen_settings", "recusals", "result", "bundle")
+
+
+def released_decisions() -> QuerySet[Ballot]:
+    """The decision register's rows, newest first, without the ballots' JSON."""
+    return (
+        Ballot.objects.filter(status=BallotStatus.RELEASED)
+        .defer(*BALLOT_HEAVY_COLUMNS)
+        .order_by("-released_at", "-id")
+    )
+
+
+def ballots_in_progress() -> QuerySet[Ballot]:
+    """Ballots open or closed and not yet released, the soonest to close first."""
+    return (
+        Ballot.objects.filter(status__in=[BallotStatus.OPEN, BallotStatus.CLOSED])
+        .defer(*BALLOT_HEAVY_COLUMNS)
+        .order_by("closes_at", "id")
+    )
+
 
 @dataclass(frozen=True)
 class PoolShares:

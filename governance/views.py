@@ -1,16 +1,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -18,12 +18,14 @@ from allocation import selectors_projects
 from allocation.arithmetic import project as project_destination
 from allocation.arithmetic import share_pool
 from contributors.models import User
+from funds.money import format_percent_bp
 from governance import selectors, services
 from governance.enums import ROUND_POINTS, BallotEventKind, BallotKind, BallotStatus, CollegeCode
 from governance.forms import InterestForm, MotionVoteForm, ProxyForm, parse_points
 from governance.models import Ballot, BallotEvent, Meeting, Vote
 from governance.permissions import can_enter_portal
 from governance.tally import canonical_json, parse_frac
+from librery.pagecache import public_cached
 from projects.models import Project
 
 
@@ -50,7 +52,11 @@ def _portal_user(request: HttpRequest) -> Any:
 @require_GET
 def portal(request: HttpRequest) -> HttpResponse:
     user = _portal_user(request)
-    ballots = Ballot.objects.exclude(status=BallotStatus.DRAFT).order_by("-closes_at", "-id")[:50]
+    ballots = (
+        Ballot.objects.exclude(status=BallotStatus.DRAFT)
+        .defer(*selectors.BALLOT_HEAVY_COLUMNS)
+        .order_by("-closes_at", "-id")[:50]
+    )
     mandates = (
         selectors.mandates_in_force(on=timezone.localdate())
         .filter(holder=user)
@@ -254,13 +260,20 @@ def proxy(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("governance:ballot", pk=item.pk)
 
 
+REGISTER_PAGE_SIZE = 50
+
+
+@public_cached
 @require_GET
 def register(request: HttpRequest) -> HttpResponse:
-    decisions = Ballot.objects.filter(status=BallotStatus.RELEASED).order_by("-released_at", "-id")
-    pending = Ballot.objects.filter(status__in=[BallotStatus.OPEN, BallotStatus.CLOSED]).order_by(
-        "closes_at", "id"
+    page = Paginator(selectors.released_decisions(), REGISTER_PAGE_SIZE).get_page(
+        request.GET.get("page")
     )
-    return render(request, "governance/register.html", {"decisions": decisions, "pending": pending})
+    return render(
+        request,
+        "governance/register.html",
+        {"page": page, "decisions": page.object_list, "pending": selectors.ballots_in_progress()},
+    )
 
 
 def _released(pk: int) -> Ballot:
@@ -381,10 +394,11 @@ def meeting(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _percent(fraction: str) -> str:
     """An exact fraction as a percentage with two decimals, floored, in the
-    reader's number format ("10.20" in English, "10,20" in French)."""
+    reader's number format ("10.20 %" in English, "10,20 %" in French, with a
+    no-break space before the sign)."""
     numerator, _sep, denominator = fraction.partition("/")
     hundredths = int(numerator) * 10000 // int(denominator or "1")
-    return number_format(Decimal(hundredths).scaleb(-2), decimal_pos=2)
+    return format_percent_bp(hundredths, decimals=2)
 
 
 @require_GET

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,6 +23,24 @@ def log_action(
         object_type=obj._meta.label_lower,  # noqa: SLF001 -- Django's public API
         object_id=str(obj.pk),
         data=data or {},
+    )
+
+
+def log_actions(
+    *, entries: Iterable[tuple[str, models.Model, dict[str, Any]]], actor: Any = None
+) -> None:
+    """Append many audit entries (`action`, object, data) in one statement, as
+    `log_action` writes each (a batch of a bank statement books hundreds)."""
+    author = actor if getattr(actor, "is_authenticated", False) else None
+    LogEntry.objects.bulk_create(
+        LogEntry(
+            action=action,
+            actor=author,
+            object_type=obj._meta.label_lower,  # noqa: SLF001 -- Django's public API
+            object_id=str(obj.pk),
+            data=data,
+        )
+        for action, obj, data in entries
     )
 
 

@@ -54,6 +54,7 @@ def transition(
     event: Callable[[M, str], object] | None = None,
     data: Mapping[str, Any] | Callable[[M, str], Mapping[str, Any]] | None = None,
     went_through: Callable[[M], bool] | None = None,
+    locked: bool = False,
 ) -> tuple[M, bool]:
     """Move `instance` to `to_status`; returns the locked row and whether it changed.
 
@@ -69,31 +70,41 @@ def transition(
       saved with ``update_fields`` (plus ``updated_at`` when the model has
       one); `event(row, previous_status)` writes the caller's event; and the
       audit entry `action` is logged with `data` (or `data(row, previous_status)`).
+
+    With `locked`, `instance` is a row the caller locked in its open transaction:
+    it is used as it is, with neither a savepoint nor a second read (a hot path
+    such as booking a payment counts its statements).
     """
     model = type(instance)
-    with transaction.atomic():
-        locked = model._default_manager.select_for_update(of=("self",)).get(  # noqa: SLF001
-            pk=instance.pk
+    if locked and not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("A row passed as locked needs its transaction open.")
+    with transaction.atomic(savepoint=not locked):
+        row = (
+            instance
+            if locked
+            else model._default_manager.select_for_update(of=("self",)).get(  # noqa: SLF001
+                pk=instance.pk
+            )
         )
-        previous = str(getattr(locked, STATUS_FIELD))
+        previous = str(getattr(row, STATUS_FIELD))
         if previous == to_status:
-            return locked, False
+            return row, False
         if to_status not in transitions.get(previous, frozenset()):
-            if went_through is not None and went_through(locked):
-                return locked, False
+            if went_through is not None and went_through(row):
+                return row, False
             build = message or refused_message
-            raise error_cls(build(locked, to_status))
-        changed = list(prepare(locked)) if prepare is not None else []
-        setattr(locked, STATUS_FIELD, to_status)
+            raise error_cls(build(row, to_status))
+        changed = list(prepare(row)) if prepare is not None else []
+        setattr(row, STATUS_FIELD, to_status)
         for name, value in (fields or {}).items():
-            setattr(locked, name, value)
+            setattr(row, name, value)
         update_fields = [STATUS_FIELD, *(fields or {}), *changed]
         names = {field.name for field in model._meta.concrete_fields}  # noqa: SLF001
         if "updated_at" in names:
             update_fields.append("updated_at")
-        locked.save(update_fields=list(dict.fromkeys(update_fields)))
+        row.save(update_fields=list(dict.fromkeys(update_fields)))
         if event is not None:
-            event(locked, previous)
-        audit = data(locked, previous) if callable(data) else data
-        log_action(action=action, obj=locked, actor=actor, data=dict(audit or {}))
-    return locked, True
+            event(row, previous)
+        audit = data(row, previous) if callable(data) else data
+        log_action(action=action, obj=row, actor=actor, data=dict(audit or {}))
+    return row, True

@@ -8,10 +8,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from librery import selectors
+from librery.pagecache import public_cached
 from librery.publication import GENESIS_HASH
 from projects.selectors import home_figures
 
 
+@public_cached
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html", home_figures())

@@ -6,14 +6,20 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Case, QuerySet, When
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from projects import services
-from projects.enums import ProjectStatus
+from projects.enums import ClaimStatus, ProjectStatus
+from projects.forms import ClaimDecisionForm
 from projects.models import (
     FundingEntity,
     Maintainership,
@@ -69,7 +75,12 @@ def _record_decision(
                 done += 1
         modeladmin.message_user(
             request,
-            _("Decision recorded for %(count)d project(s).") % {"count": done},
+            ngettext(
+                "Decision recorded for %(count)d project.",
+                "Decision recorded for %(count)d projects.",
+                done,
+            )
+            % {"count": done},
             messages.SUCCESS,
         )
         return None
@@ -107,6 +118,10 @@ class ProjectAdmin(admin.ModelAdmin[Project]):
     inlines = [MaintainershipInline, ProjectUsageInline]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     actions = ["admit_projects", "suspend_projects", "archive_projects"]
+
+    def save_model(self, request: HttpRequest, obj: Project, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        services.projects_written(project_ids=[obj.pk])
 
     def delete_model(self, request: HttpRequest, obj: Project) -> None:
         services.project_delete(queryset=Project.objects.filter(pk=obj.pk))
@@ -193,13 +208,95 @@ class FundingEntityAdmin(admin.ModelAdmin[FundingEntity]):
         return False
 
 
+_CLAIM_FIELDS = (
+    "project",
+    "user",
+    "status",
+    "method",
+    "evidence",
+    "evidence_links",
+    "review_requested_at",
+    "reviewed_by",
+    "reviewed_at",
+    "review_reason",
+    "created_at",
+    "verified_at",
+)
+
+
 @admin.register(ProjectClaim)
 class ProjectClaimAdmin(admin.ModelAdmin[ProjectClaim]):
-    list_display = ["project", "user", "created_at", "verified_at"]
-    list_filter = ["verified_at"]
+    """Claims, those awaiting review first: an administrator reads the evidence and
+    accepts or rejects each with a reason on its review page (through the services)."""
+
+    list_display = ["project", "user", "status", "method", "review_requested_at", "review_link"]
+    list_filter = ["status", "method"]
     search_fields = ["project__name", "user__email"]
-    readonly_fields = ["project", "user", "created_at", "verified_at"]
-    exclude = ["token"]
+    fields = _CLAIM_FIELDS
+    readonly_fields = [*_CLAIM_FIELDS, "review_link"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ProjectClaim]:
+        pending_first = Case(When(status=ClaimStatus.REVIEW, then=0), default=1)
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("project", "user")
+            .order_by(pending_first, "-review_requested_at", "-created_at")
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("review"))
+    def review_link(self, claim: ProjectClaim) -> str:
+        if claim.status != ClaimStatus.REVIEW:
+            return "—"
+        url = reverse("admin:projects_projectclaim_review", args=[claim.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Review"))
+
+    def get_urls(self) -> list[URLPattern]:
+        review = self.admin_site.admin_view(self.review_view)
+        return [
+            path("<int:pk>/review/", review, name="projects_projectclaim_review"),
+            *super().get_urls(),
+        ]
+
+    def review_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """The claim's evidence, and Accept / Reject with a reason."""
+        claim = get_object_or_404(
+            ProjectClaim.objects.select_related("project", "user", "reviewed_by"), pk=pk
+        )
+        if not self.has_view_permission(request, claim):
+            raise PermissionDenied
+        form = ClaimDecisionForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                if "accept" in request.POST:
+                    services.project_claim_accept(
+                        claim=claim, actor=request.user, reason=form.cleaned_data["reason"]
+                    )
+                    done = _("%(user)s now maintains %(project)s.")
+                else:
+                    services.project_claim_reject(
+                        claim=claim, actor=request.user, reason=form.cleaned_data["reason"]
+                    )
+                    done = _("The claim of %(user)s on %(project)s was rejected.")
+            except services.ClaimError as exc:
+                form.add_error(None, str(exc))
+            else:
+                self.message_user(
+                    request, done % {"user": claim.user, "project": claim.project}, messages.SUCCESS
+                )
+                return HttpResponseRedirect(reverse("admin:projects_projectclaim_changelist"))
+        context: dict[str, Any] = {
+            **self.admin_site.each_context(request),
+            "title": _("Review the claim of %(user)s on %(project)s")
+            % {"user": claim.user, "project": claim.project},
+            "claim": claim,
+            "form": form,
+            "opts": self.model._meta,  # noqa: SLF001 -- Django's public API
+        }
+        return TemplateResponse(request, "projects/admin/claim_review.html", context)

@@ -32,3 +32,31 @@ class FetchStatus(models.TextChoices):
 
 # A fetch in one of these is over; its page stops refreshing.
 FETCH_FINAL_STATUSES = frozenset({FetchStatus.SUCCEEDED, FetchStatus.FAILED})
+
+
+class ClaimStatus(models.TextChoices):
+    OPEN = "open", _("Awaiting proof")
+    REVIEW = "review", _("Awaiting an administrator's review")
+    VERIFIED = "verified", _("Verified")
+    REJECTED = "rejected", _("Rejected")
+
+
+class ClaimMethod(models.TextChoices):
+    """How a claim was proven."""
+
+    MANIFEST = "manifest", _("Token in the funding.json manifest")
+    WELL_KNOWN = "well_known", _("Token at the project's website or repository")
+    REVIEW = "review", _("Review by an administrator")
+
+
+class IdentifierKind(models.TextChoices):
+    """How a project is recognised in a Software Bill of Materials."""
+
+    PURL = "purl", _("Package URL")
+    PURL_PREFIX = "purl_prefix", _("Package URL prefix")
+    REPOSITORY = "repository", _("Repository")
+
+
+class IdentifierSource(models.TextChoices):
+    MAINTAINER = "maintainer", _("Declared by a maintainer")
+    REPOSITORY_URL = "repository_url", _("The project's repository address")

@@ -1,12 +1,21 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from librery.validators import refuse_invisible_controls
 from projects.enums import ProjectStatus
 from projects.fundingjson import MAX_MANIFEST_BYTES
-from projects.models import MAX_ACCOUNT_ADDRESS, MAX_PROJECT_DESCRIPTION
+from projects.models import (
+    MAX_ACCOUNT_ADDRESS,
+    MAX_CLAIM_EVIDENCE,
+    MAX_CLAIM_LINKS,
+    MAX_CLAIM_REASON,
+    MAX_PROJECT_DESCRIPTION,
+)
 from projects.selectors import ProjectSort
 
 MAX_TAGS = 10
@@ -143,6 +152,20 @@ class ProjectEditForm(forms.Form):
         help_text=_("PNG, JPEG, GIF or WebP, at most 2 MB; shown at 256 pixels at most."),
     )
     is_public = forms.BooleanField(label=_("Show me as a maintainer publicly"), required=False)
+    identifiers = forms.CharField(
+        label=_("Package URLs and repositories"),
+        required=False,
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "One per line, how Software Bills of Materials name the project: a package URL "
+            "(pkg:pypi/django), a prefix for a whole namespace (pkg:npm/@angular/*) or a "
+            "repository address. Contributors' SBOMs find the project by them."
+        ),
+    )
+
+    def clean_identifiers(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data["identifiers"].splitlines()]
 
     def clean_licences(self) -> list[str]:
         return _split(self.cleaned_data["licences"])
@@ -152,3 +175,43 @@ class ProjectEditForm(forms.Form):
         if len(tags) > MAX_TAGS:
             raise forms.ValidationError(_("At most %(max)d tags."), params={"max": MAX_TAGS})
         return tags
+
+
+class ClaimReviewForm(forms.Form):
+    """What a claimant tells the administrator who reviews the claim."""
+
+    evidence = forms.CharField(
+        label=_("How do you take part in the project?"),
+        max_length=MAX_CLAIM_EVIDENCE,
+        validators=[refuse_invisible_controls],
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_(
+            "Your role, since when, and how an administrator can check it (a commit, a "
+            "release you signed, an address at the project's domain…)."
+        ),
+    )
+    links = forms.CharField(
+        label=_("Links that show it"),
+        required=False,
+        max_length=MAX_CLAIM_LINKS * 510,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["links"].help_text = gettext("One web address per line, at most %(max)d.") % {
+            "max": MAX_CLAIM_LINKS
+        }
+
+    def clean_links(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data["links"].splitlines() if line.strip()]
+
+
+class ClaimDecisionForm(forms.Form):
+    """An administrator's reason for accepting or rejecting a claim."""
+
+    reason = forms.CharField(
+        label=_("Reason (the claimant reads it)"),
+        max_length=MAX_CLAIM_REASON,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

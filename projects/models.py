@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -9,7 +11,11 @@ from librery.validators import limit_text, refuse_invisible_controls
 from projects.enums import (
     FETCH_FINAL_STATUSES,
     FUNDABLE_STATUSES,
+    ClaimMethod,
+    ClaimStatus,
     FetchStatus,
+    IdentifierKind,
+    IdentifierSource,
     MaintainerRole,
     PayoutAccountStatus,
     ProjectStatus,
@@ -21,6 +27,9 @@ MAX_ENTITY_DESCRIPTION = 2_000  # the manifest's own rule (bytes; characters her
 MAX_STORED_MANIFEST = 320_000  # fundingjson.MAX_MANIFEST_BYTES: a manifest as published
 MAX_ACCOUNT_ADDRESS = 500
 MAX_FETCH_ERROR = 2_000
+MAX_CLAIM_EVIDENCE = 4_000  # what a claimant tells the administrator who reviews it
+MAX_CLAIM_LINKS = 5
+MAX_CLAIM_REASON = 2_000
 
 
 class ProjectQuerySet(models.QuerySet["Project"]):
@@ -116,6 +125,9 @@ class Project(models.Model):
     manifest_guid = models.CharField(_("guid in the manifest"), max_length=32, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # The catalogue's full-text search (PostgreSQL): name, summaries and descriptions,
+    # kept by `projects.services.project_search_refresh` whenever a service writes them.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = ProjectQuerySet.as_manager()
 
@@ -123,6 +135,7 @@ class Project(models.Model):
         verbose_name = _("project")
         verbose_name_plural = _("projects")
         ordering = ["name", "id"]
+        indexes = [GinIndex(fields=["search_vector"], name="project_search_vector_idx")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(status__in=ProjectStatus.values), name="project_status_valid"
@@ -292,7 +305,9 @@ def mask_iban(iban: str) -> str:
 
 class ProjectClaim(models.Model):
     """A person's claim to maintain a project, proven by publishing `token` in the
-    project's funding.json manifest (or at its wellKnown URL)."""
+    project's funding.json manifest (or at its wellKnown URLs), or in the file
+    `.well-known/funding-manifest-urls` of its website or repository; or accepted
+    by an administrator who reviewed the evidence the claimant gave."""
 
     project = models.ForeignKey(
         Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="claims"
@@ -304,14 +319,48 @@ class ProjectClaim(models.Model):
         related_name="project_claims",
     )
     token = models.CharField(_("token"), max_length=64, unique=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=ClaimStatus.choices, default=ClaimStatus.OPEN
+    )
+    method = models.CharField(
+        _("proven by"), max_length=20, choices=ClaimMethod.choices, blank=True
+    )
+    evidence = models.TextField(
+        _("evidence"),
+        blank=True,
+        validators=[limit_text(MAX_CLAIM_EVIDENCE), refuse_invisible_controls],
+    )
+    evidence_links = models.JSONField(_("evidence links"), default=list, blank=True)
+    review_requested_at = models.DateTimeField(_("review asked at"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    review_reason = models.TextField(
+        _("reason of the review"), blank=True, validators=[limit_text(MAX_CLAIM_REASON)]
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("project claim")
         verbose_name_plural = _("project claims")
         constraints = [
-            models.UniqueConstraint(fields=["project", "user"], name="project_claim_unique")
+            models.UniqueConstraint(fields=["project", "user"], name="project_claim_unique"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=ClaimStatus.values), name="project_claim_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status=ClaimStatus.VERIFIED)
+                | models.Q(verified_at__isnull=False),
+                name="project_claim_verified_has_date",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -362,3 +411,33 @@ class FundingManifestFetch(models.Model):
     @property
     def is_over(self) -> bool:
         return self.status in FETCH_FINAL_STATUSES
+
+
+class ProjectIdentifier(models.Model):
+    """A package URL, purl prefix or repository by which a Software Bill of
+    Materials names the project, as its normalised key (`projects.identifiers`)."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="identifiers"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=IdentifierKind.choices)
+    value = models.CharField(_("key"), max_length=500)
+    source = models.CharField(_("source"), max_length=20, choices=IdentifierSource.choices)
+
+    class Meta:
+        verbose_name = _("project identifier")
+        verbose_name_plural = _("project identifiers")
+        ordering = ["project_id", "kind", "value"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "kind", "value", "source"], name="project_identifier_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=IdentifierKind.values),
+                name="project_identifier_kind_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["value", "kind"], name="project_identifier_value")]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} {self.kind} {self.value} ({self.source})"

@@ -8,7 +8,7 @@ from email.utils import parseaddr
 from typing import Any
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.contrib.postgres.search import SearchQuery
 from django.db import connection, models
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
 from django.db.models.functions import Collate, Lower
@@ -122,14 +122,11 @@ def project_list(
             Q(name__icontains=query) | Q(summary__icontains=query) | Q(summary_en__icontains=query)
         )
         if connection.vendor == "postgresql":
-            vector = (
-                SearchVector("name", weight="A", config="french")
-                + SearchVector("summary", "description", config="french")
-                + SearchVector("summary_en", "description_en", config="english")
-            )
-            projects = projects.annotate(search=vector)
-            matches |= Q(search=SearchQuery(query, config="french", search_type="websearch"))
-            matches |= Q(search=SearchQuery(query, config="english", search_type="websearch"))
+            # The stored vector (GIN-indexed), kept by the services that write projects.
+            for config in ("french", "english"):
+                matches |= Q(
+                    search_vector=SearchQuery(query, config=config, search_type="websearch")
+                )
         else:
             matches |= Q(description__icontains=query) | Q(description_en__icontains=query)
         projects = projects.filter(matches)
@@ -160,8 +157,12 @@ def project_detail(*, slug: str) -> Project:
         .order_by("role", "user__display_name", "id"),
         to_attr="public_maintainers",
     )
+    # `has_maintainer`: else the page offers to claim the project.
+    has_maintainer = Exists(Maintainership.objects.filter(project=OuterRef("pk")))
     return get_object_or_404(
-        Project.objects.prefetch_related(public_maintainers).prefetch_related("usages"),  # type: ignore[arg-type]
+        Project.objects.prefetch_related(public_maintainers)  # type: ignore[arg-type]
+        .prefetch_related("usages")
+        .annotate(has_maintainer=has_maintainer),
         slug=slug,
     )
 

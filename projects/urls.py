@@ -14,6 +14,7 @@ urlpatterns = [
     path("<slug:slug>/funding.json", views.project_funding_json, name="funding_json"),
     path("<slug:slug>/edit/", views.project_edit, name="edit"),
     path("<slug:slug>/claim/", views.project_claim, name="claim"),
+    path("<slug:slug>/claim/review/", views.project_claim_review, name="claim_review"),
     path("<slug:slug>/claim/fetches/<int:pk>/", views.claim_fetch, name="claim_fetch"),
     path("<slug:slug>/payout-account/", views.payout_account_edit, name="payout_account"),
 ]

@@ -11,20 +11,34 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from allocation import selectors_payouts, selectors_projects
 from contributors import selectors as contributor_selectors
+from contributors import selectors_sbom
 from funds import selectors as funds_selectors
 from funds.charts import funds_chart
+from librery.pagecache import public_cached
 from librery.ratelimits import rate_limited
 from projects import selectors, services
 from projects.enums import FetchStatus, ProjectStatus
 from projects.fetching import FetchError
-from projects.forms import ManifestForm, PayoutAccountForm, ProjectEditForm, ProjectSearchForm
+from projects.forms import (
+    ClaimReviewForm,
+    ManifestForm,
+    PayoutAccountForm,
+    ProjectEditForm,
+    ProjectSearchForm,
+)
 from projects.fundingjson import MAX_MANIFEST_BYTES, ManifestError, Problem
 from projects.images import MAX_LOGO_UPLOAD_BYTES
-from projects.models import FundingManifestFetch, Maintainership, PayoutAccount, Project
+from projects.models import (
+    FundingManifestFetch,
+    Maintainership,
+    PayoutAccount,
+    Project,
+    ProjectClaim,
+)
 from projects.permissions import is_maintainer
 from projects.selectors import ProjectSort, project_list
 from projects.uploads import (
@@ -56,6 +70,7 @@ def _upload_limited(max_bytes: int) -> Callable[[View], View]:
     return decorate
 
 
+@public_cached
 @require_GET
 def project_index(request: HttpRequest) -> HttpResponse:
     form = ProjectSearchForm(request.GET or None)
@@ -82,6 +97,7 @@ def project_index(request: HttpRequest) -> HttpResponse:
 CONTRIBUTORS_PER_PAGE = 50
 
 
+@public_cached
 @require_GET
 def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
     project = selectors.project_detail(slug=slug)
@@ -92,7 +108,10 @@ def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "project": project,
             "maintainers": project.public_maintainers,  # type: ignore[attr-defined]
+            "has_maintainer": project.has_maintainer,  # type: ignore[attr-defined]
+            "maintains": is_maintainer(request.user, project),
             "usages": project.usages.all(),
+            "sbom_contributors": selectors_sbom.project_sbom_contributors(project=project),
             "months": months,
             "chart": funds_chart(months=months),
             "contributors": Paginator(
@@ -218,6 +237,34 @@ def manifest_fetch(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _claim_page(
+    request: HttpRequest,
+    claim: ProjectClaim,
+    *,
+    form: ClaimReviewForm | None = None,
+    fetch: FundingManifestFetch | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The claim page: the token, where to publish it, and the review form."""
+    project = claim.project
+    initial = {"evidence": claim.evidence, "links": "\n".join(claim.evidence_links)}
+    return render(
+        request,
+        "projects/claim.html",
+        {
+            "project": project,
+            "claim": claim,
+            "manifest_url": project.entity.manifest_url if project.entity else "",
+            "places": services.claim_places(project),
+            "review_form": form or ClaimReviewForm(initial=initial),
+            "fetch": fetch,
+            "error": fetch.error if fetch else "",
+            "refresh_seconds": REFRESH_SECONDS,
+        },
+        status=status,
+    )
+
+
 @login_required
 @rate_limited("claim", methods=("GET", "POST"))
 @require_http_methods(["GET", "POST"])
@@ -225,13 +272,44 @@ def project_claim(request: HttpRequest, slug: str) -> HttpResponse:
     project = get_object_or_404(Project.objects.select_related("entity"), slug=slug)
     try:
         claim = services.project_claim_start(project=project, actor=request.user)
+        if request.method == "POST":  # verified by a task: its page shows the progress
+            fetch = services.claim_verify_request(claim=claim, actor=request.user)
+            return redirect("projects:claim_fetch", slug=project.slug, pk=fetch.pk)
     except services.ClaimError as exc:
         messages.error(request, str(exc))
         return redirect("projects:detail", slug=project.slug)
-    if request.method == "POST":  # verified by a task: its page shows the progress
-        fetch = services.claim_verify_request(claim=claim, actor=request.user)
-        return redirect("projects:claim_fetch", slug=project.slug, pk=fetch.pk)
-    return render(request, "projects/claim.html", {"project": project, "claim": claim})
+    return _claim_page(request, claim)
+
+
+@login_required
+@rate_limited("claim")
+@require_POST
+def project_claim_review(request: HttpRequest, slug: str) -> HttpResponse:
+    """The claimant asks an administrator to review the claim, with evidence."""
+    project = get_object_or_404(Project.objects.select_related("entity"), slug=slug)
+    try:
+        claim = services.project_claim_start(project=project, actor=request.user)
+    except services.ClaimError as exc:
+        messages.error(request, str(exc))
+        return redirect("projects:detail", slug=project.slug)
+    form = ClaimReviewForm(request.POST)
+    if form.is_valid():
+        try:
+            services.project_claim_review_request(
+                claim=claim,
+                actor=request.user,
+                evidence=form.cleaned_data["evidence"],
+                links=form.cleaned_data["links"],
+            )
+        except services.ClaimError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                _("Your claim awaits an administrator's review; you will be told by email."),
+            )
+            return redirect("projects:claim", slug=project.slug)
+    return _claim_page(request, claim, form=form, status=400)
 
 
 @login_required
@@ -249,17 +327,7 @@ def claim_fetch(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         return redirect("projects:mine")
     claim = fetch.claim
     assert claim is not None  # noqa: S101 -- filtered on its project
-    return render(
-        request,
-        "projects/claim.html",
-        {
-            "project": claim.project,
-            "claim": claim,
-            "fetch": fetch,
-            "error": fetch.error,
-            "refresh_seconds": REFRESH_SECONDS,
-        },
-    )
+    return _claim_page(request, claim, fetch=fetch)
 
 
 @require_GET
@@ -289,12 +357,14 @@ def project_edit(request: HttpRequest, slug: str) -> HttpResponse:
         "licences": ", ".join(project.licences),
         "tags": ", ".join(project.tags),
         "is_public": membership.is_public,
+        "identifiers": "\n".join(services.identifiers_declared(project=project)),
     }
     form = ProjectEditForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         upload = data.pop("logo")
         is_public = data.pop("is_public")
+        identifiers = data.pop("identifiers")
         try:
             services.project_update(
                 project=project,
@@ -302,6 +372,7 @@ def project_edit(request: HttpRequest, slug: str) -> HttpResponse:
                 values=data,
                 logo=upload.read(MAX_LOGO_UPLOAD_BYTES + 1) if upload else None,
                 is_public=is_public,
+                identifiers=identifiers,
             )
         except services.ProjectEditError as exc:
             for field, message in exc.errors.items():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.decorators import method_decorator
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny, BasePermission
@@ -18,8 +19,10 @@ from allocation.selectors import computed_runs
 from allocation.services import payout_batch_create
 from funds.permissions import is_fund_administrator
 from librery.api_schema import errors
+from librery.pagecache import public_cached
 
 
+@method_decorator(public_cached, name="dispatch")
 @extend_schema(responses={200: AllocationRunSerializer(many=True), **errors(404)})
 class AllocationRunListAPIView(generics.ListAPIView[AllocationRun]):
     """Every computed monthly run, newest first, with its open data and sha256."""

@@ -46,6 +46,7 @@ from funds.models import BankStatement, BankStatementLine
 from funds.selectors import books_check
 from funds.services.statements import bank_statement_process
 from librery.mail import mail_enqueue
+from librery.pagecache import public_pages_changed
 from librery.services import log_action
 from librery.transitions import transition
 from projects.models import Maintainership
@@ -166,6 +167,7 @@ def _make(run: AllocationRun, report: Report, at: datetime, *, actor: Any, via: 
     )
     pause_for_tests()
     _book_batch(run, payouts, at)
+    public_pages_changed()
     _check_books()
     Approval.objects.filter(run=run, voided_at__isnull=True).exclude(
         content_sha256=report.sha256
@@ -273,6 +275,7 @@ def payout_transition(
             },
         )
         if changed:
+            public_pages_changed()
             _notify(moved)
     return moved
 

@@ -49,6 +49,7 @@ from funds.tasks import check_books as check_books_task
 from governance.selectors import pool_shares_in_force
 from governance.tally import frac_str, parse_frac
 from librery.models import PublicationKind
+from librery.pagecache import public_pages_changed
 from librery.publication import public_path
 from librery.services import log_action, publication_append
 from projects.models import Project
@@ -385,6 +386,7 @@ def allocation_run_execute(*, run: AllocationRun, at: datetime | None = None) ->
         locked.stage = RunStage.PUBLISHED
         locked.computed_at = at
         locked.save()
+        public_pages_changed()
         _check_books(locked, "after")
         _progress(locked, RunStage.PUBLISHED, receipts=taken)
         log_action(

@@ -36,7 +36,9 @@ from contributors.services.pledges import (
     pledge_submit,
     pledge_transition,
     pledge_validate,
+    pledges_record_payment_success,
 )
+from contributors.services.sbom import sbom_upload
 
 __all__ = [
     "COMMITMENT_BP",
@@ -65,5 +67,7 @@ __all__ = [
     "pledge_submit",
     "pledge_transition",
     "pledge_validate",
+    "pledges_record_payment_success",
+    "sbom_upload",
     "user_set_display_name",
 ]

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import calendar
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from contributors.enums import (
     PLEDGE_TRANSITIONS,
@@ -27,6 +31,7 @@ from contributors.models import (
     Membership,
     Pledge,
     PledgeChange,
+    Sbom,
     User,
 )
 from contributors.services.common import (
@@ -34,7 +39,7 @@ from contributors.services.common import (
     ContributionError,
 )
 from contributors.services.people import person_contributor_for
-from librery.services import log_action
+from librery.services import log_action, log_actions
 from librery.transitions import transition
 from projects.models import Project
 
@@ -58,7 +63,14 @@ def pledge_validate(
     if isinstance(amount_cents, bool) or not isinstance(amount_cents, int):
         raise ContributionError(_("Enter an amount in euros, such as 50 or 50,00."))
     if len(earmarks) > MAX_EARMARKS:
-        raise ContributionError(_("Choose at most %(count)d projects.") % {"count": MAX_EARMARKS})
+        raise ContributionError(
+            ngettext(
+                "Choose at most %(count)d project.",
+                "Choose at most %(count)d projects.",
+                MAX_EARMARKS,
+            )
+            % {"count": MAX_EARMARKS}
+        )
     ids = [earmark.project_id for earmark in earmarks]
     if len(set(ids)) != len(ids):
         raise ContributionError(_("Each project can be chosen only once."))
@@ -102,6 +114,7 @@ def pledge_create(
     idempotency_token: uuid.UUID,
     earmark_cap_bp: int,
     commitment: Commitment | None = None,
+    sbom: Sbom | None = None,
 ) -> Pledge:
     """A new pledge awaiting its first payment. The same form token twice gives
     the same pledge (double submit). Called through `funds.services.pledges`,
@@ -113,6 +126,7 @@ def pledge_create(
         raise ContributionError(_("Choose how often and how you pay.")) from None
     if commitment is not None and commitment.contributor_id != contributor.pk:
         raise ContributionError(_("This commitment belongs to another contributor."))
+    _check_sbom(sbom, contributor)
     existing = Pledge.objects.filter(idempotency_token=idempotency_token).first()
     if existing is not None:
         if existing.contributor_id != contributor.pk:
@@ -130,6 +144,7 @@ def pledge_create(
                 payment_method=method,
                 commitment=commitment,
                 idempotency_token=idempotency_token,
+                sbom=sbom,
             )
             Earmark.objects.bulk_create(
                 Earmark(pledge=pledge, project_id=e.project_id, share_bp=e.share_bp)
@@ -153,10 +168,21 @@ def pledge_create(
     return pledge
 
 
+def _check_sbom(sbom: Sbom | None, contributor: Contributor) -> None:
+    if sbom is not None and sbom.contributor_id != contributor.pk:
+        raise ContributionError(_("This SBOM belongs to another contributor."))
+
+
 def pledge_transition(
-    *, pledge: Pledge, to_status: PledgeStatus | str, actor: Any = None, reason: str = ""
+    *,
+    pledge: Pledge,
+    to_status: PledgeStatus | str,
+    actor: Any = None,
+    reason: str = "",
+    locked: bool = False,
 ) -> Pledge:
-    """Move a pledge to `to_status` if the map allows it; no-op when already there."""
+    """Move a pledge to `to_status` if the map allows it; no-op when already there.
+    With `locked`, `pledge` is a row the caller locked in its open transaction."""
     to_status = PledgeStatus(to_status)
 
     def change(_locked: Pledge, previous: str) -> dict[str, Any]:
@@ -171,7 +197,7 @@ def pledge_transition(
             at=timezone.now(),
         )
 
-    locked, _changed = transition(
+    row, _changed = transition(
         instance=pledge,
         to_status=to_status,
         transitions=PLEDGE_TRANSITIONS,
@@ -179,11 +205,12 @@ def pledge_transition(
         actor=actor,
         event=record,
         data=change,
+        locked=locked,
         error_cls=ContributionError,
         message=lambda locked, to: _("This pledge cannot go from “%(from)s” to “%(to)s”.")
         % {"from": locked.get_status_display(), "to": PledgeStatus(to).label},
     )
-    return locked
+    return row
 
 
 def _check_monthly_owner(pledge: Pledge) -> None:
@@ -212,10 +239,13 @@ def pledge_amend(
     amount_cents: int,
     earmarks: list[EarmarkInput],
     earmark_cap_bp: int,
+    sbom: Sbom | None = None,
 ) -> Pledge:
     """Change a monthly pledge's amount and earmarks; past receipts keep their
-    snapshot, so the change applies to future payments only."""
+    snapshot, so the change applies to future payments only. With `sbom`, the
+    earmarks follow that SBOM's proposal and the pledge remembers it."""
     _check_monthly_owner(pledge)
+    _check_sbom(sbom, pledge.contributor)
     now = timezone.now()
     pledge_validate(amount_cents=amount_cents, earmarks=earmarks, earmark_cap_bp=earmark_cap_bp)
     with transaction.atomic():
@@ -230,6 +260,10 @@ def pledge_amend(
             Earmark(pledge=locked, project_id=e.project_id, share_bp=e.share_bp) for e in earmarks
         )
         after = {"amount_cents": amount_cents, "earmarks": _earmarks_data(locked)}
+        if sbom is not None and locked.sbom_id != sbom.pk:
+            locked.sbom = sbom
+            locked.save(update_fields=["sbom", "updated_at"])
+            after["sbom_id"] = sbom.pk
         if after == before:
             return locked
         data = {"before": before, "after": after}
@@ -245,30 +279,86 @@ def add_one_month(day: date) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def pledge_record_payment_success(*, pledge: Pledge, actor: Any = None) -> Pledge:
+def pledge_record_payment_success(
+    *, pledge: Pledge, actor: Any = None, locked: bool = False
+) -> Pledge:
     """A payment of the pledge succeeded: a one-time pledge is completed, a
     monthly one becomes (or stays) active with its failure count reset and
-    its next month scheduled if not already."""
-    with transaction.atomic():
-        locked = Pledge.objects.select_for_update(of=("self",)).get(pk=pledge.pk)
-        if locked.frequency == PledgeFrequency.ONE_TIME:
-            if locked.status == PledgeStatus.AWAITING_PAYMENT:
+    its next month scheduled if not already. With `locked`, `pledge` is a row
+    the caller locked in its open transaction (a payment's booking)."""
+    with transaction.atomic(savepoint=not locked):
+        if not locked:
+            pledge = Pledge.objects.select_for_update(of=("self",)).get(pk=pledge.pk)
+        if pledge.frequency == PledgeFrequency.ONE_TIME:
+            if pledge.status == PledgeStatus.AWAITING_PAYMENT:
                 return pledge_transition(
-                    pledge=locked, to_status=PledgeStatus.COMPLETED, actor=actor
+                    pledge=pledge, to_status=PledgeStatus.COMPLETED, actor=actor, locked=True
                 )
-            return locked
+            return pledge
         fields = []
-        if locked.failed_attempts:
-            locked.failed_attempts = 0
+        if pledge.failed_attempts:
+            pledge.failed_attempts = 0
             fields.append("failed_attempts")
-        if locked.next_charge_date is None:
-            locked.next_charge_date = add_one_month(timezone.localdate())
+        if pledge.next_charge_date is None:
+            pledge.next_charge_date = add_one_month(timezone.localdate())
             fields.append("next_charge_date")
         if fields:
-            locked.save(update_fields=[*fields, "updated_at"])
-        if locked.status in {PledgeStatus.AWAITING_PAYMENT, PledgeStatus.SUSPENDED}:
-            return pledge_transition(pledge=locked, to_status=PledgeStatus.ACTIVE, actor=actor)
-    return locked
+            pledge.save(update_fields=[*fields, "updated_at"])
+        if pledge.status in {PledgeStatus.AWAITING_PAYMENT, PledgeStatus.SUSPENDED}:
+            return pledge_transition(
+                pledge=pledge, to_status=PledgeStatus.ACTIVE, actor=actor, locked=True
+            )
+    return pledge
+
+
+def pledges_record_payment_success(*, pledge_ids: Iterable[int], actor: Any = None) -> None:
+    """`pledge_record_payment_success` for many pledges at once (a batch of a
+    bank statement): the same changes, status events and audit entries, in a
+    few statements, the pledges locked in one order."""
+    now = timezone.now()
+    author = actor if getattr(actor, "is_authenticated", False) else None
+    groups: dict[str, list[int]] = {}
+    moves: list[tuple[Pledge, dict[str, Any]]] = []
+    for pledge in (
+        Pledge.objects.select_for_update(of=("self",))
+        .filter(pk__in=sorted(set(pledge_ids)))
+        .order_by("pk")
+    ):
+        to: PledgeStatus | None
+        if pledge.frequency == PledgeFrequency.ONE_TIME:
+            if pledge.status != PledgeStatus.AWAITING_PAYMENT:
+                continue
+            group, to = "completed", PledgeStatus.COMPLETED
+        elif pledge.status in {PledgeStatus.AWAITING_PAYMENT, PledgeStatus.SUSPENDED}:
+            group, to = "activated", PledgeStatus.ACTIVE
+        elif pledge.failed_attempts or pledge.next_charge_date is None:
+            group, to = "renewed", None
+        else:
+            continue  # a monthly pledge with nothing to change
+        groups.setdefault(group, []).append(pledge.pk)
+        if to is not None:
+            moves.append((pledge, {"from": str(pledge.status), "to": to.value, "reason": ""}))
+    monthly = {
+        "failed_attempts": 0,
+        "next_charge_date": Coalesce(
+            F("next_charge_date"), Value(add_one_month(timezone.localdate()))
+        ),
+    }
+    values: dict[str, dict[str, Any]] = {
+        "completed": {"status": PledgeStatus.COMPLETED},
+        "activated": {"status": PledgeStatus.ACTIVE, **monthly},
+        "renewed": monthly,
+    }
+    for group, ids in groups.items():
+        Pledge.objects.filter(pk__in=ids).update(updated_at=now, **values[group])
+    PledgeChange.objects.bulk_create(
+        PledgeChange(pledge=pledge, kind=PledgeChangeKind.STATUS, actor=author, data=data, at=now)
+        for pledge, data in moves
+    )
+    log_actions(
+        entries=[(f"contributors.pledge.{data['to']}", pledge, data) for pledge, data in moves],
+        actor=actor,
+    )
 
 
 def pledge_submit(
@@ -283,6 +373,7 @@ def pledge_submit(
     idempotency_token: uuid.UUID,
     earmark_cap_bp: int,
     commitment: Commitment | None = None,
+    sbom: Sbom | None = None,
 ) -> Pledge:
     """The pledge form: as the user themself (their person contributor, with the
     public appearance they chose) or for an organisation they act for."""
@@ -303,6 +394,7 @@ def pledge_submit(
             idempotency_token=idempotency_token,
             earmark_cap_bp=earmark_cap_bp,
             commitment=commitment,
+            sbom=sbom,
         )
 
 

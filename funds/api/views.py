@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.parsers import MultiPartParser
@@ -25,7 +25,7 @@ from funds.api.serializers import (
     StatementSerializer,
     StatementUploadInputSerializer,
 )
-from funds.camt import MAX_STATEMENT_BYTES
+from funds.camt import statement_too_large
 from funds.models import BankStatement, BankStatementLine, PaymentRequest, Receipt
 from funds.permissions import is_fund_administrator
 from funds.selectors import (
@@ -91,9 +91,9 @@ class StatementListAPIView(APIView):
         payload = StatementUploadInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         upload = payload.validated_data["file"]
-        if upload.size > MAX_STATEMENT_BYTES:
+        if upload.size > settings.STATEMENT_MAX_BYTES:
             return Response(
-                {"file": [_("The file is too large for a bank statement.")]},
+                {"file": [statement_too_large()]},
                 status=status.HTTP_400_BAD_REQUEST,
             )
         try:

@@ -111,4 +111,41 @@ class JournalLeg(models.Model):
         return f"{self.journal_id}/{self.account_id}: {self.amount_cents} (#{self.pk})"
 
 
+class ProjectMonthTotal(models.Model):
+    """What the ledger moved on one project's balance in one calendar month
+    (Europe/Paris), kept by `journal_post` in the same transaction as the legs
+    it sums, so that pages read totals without summing history; `check_books`
+    compares it with the legs. Derived data: never written by hand."""
+
+    project = models.ForeignKey(
+        "projects.Project",
+        verbose_name=_("project"),
+        on_delete=models.PROTECT,
+        related_name="month_totals",
+        db_index=False,  # the unique (project, month) index serves it
+    )
+    month = models.DateField(_("month"))
+    # credits to the balance, payouts given back aside
+    received_cents = models.BigIntegerField(_("received (cents)"), default=0)
+    # allocated from the receipts' earmarks, net
+    earmarked_cents = models.BigIntegerField(_("earmarked (cents)"), default=0)
+    # shared out of the common pool, net
+    pool_cents = models.BigIntegerField(_("from the pool (cents)"), default=0)
+    # payouts made, net of the returned ones
+    paid_cents = models.BigIntegerField(_("paid out (cents)"), default=0)
+    # what the month added to the balance
+    balance_cents = models.BigIntegerField(_("balance change (cents)"), default=0)
+
+    class Meta:
+        verbose_name = _("project month total")
+        verbose_name_plural = _("project month totals")
+        ordering = ["project_id", "month"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "month"], name="project_month_total_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project_id}:{self.month:%Y-%m}"
+
+
 # --- Payments -----------------------------------------------------------------

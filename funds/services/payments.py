@@ -8,6 +8,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from contributors.enums import ContributorKind
 from contributors.models import Pledge
 from contributors.services import pledge_record_payment_success
 from funds.enums import (
@@ -20,7 +21,6 @@ from funds.enums import (
 )
 from funds.errors import FundsError
 from funds.models import (
-    Account,
     Journal,
     Payment,
     PaymentEvent,
@@ -28,7 +28,7 @@ from funds.models import (
     ReceiptEarmark,
 )
 from funds.money import Money, MoneyError, positive_money
-from funds.services.ledger import journal_post, ledger_account
+from funds.services.ledger import journal_post, ledger_accounts
 from librery.mail import mail_enqueue
 from librery.services import log_action
 from librery.transitions import transition
@@ -121,9 +121,11 @@ def payment_transition(
     data: dict[str, Any] | None = None,
     failure_code: str = "",
     failure_message: str = "",
+    locked: bool = False,
 ) -> Payment:
     """Move `payment` to `to_status` if the map allows it; a no-op when it is
-    already there (replays are harmless). Records one `PaymentEvent` per status."""
+    already there (replays are harmless). Records one `PaymentEvent` per status.
+    With `locked`, `payment` is a row the caller locked in its open transaction."""
     to_status = PaymentStatus(to_status)
     source = PaymentEventSource(source)
     fields: dict[str, str] = {}
@@ -148,7 +150,7 @@ def payment_transition(
         # through (``succeeded`` after ``refunded``): nothing to do.
         return PaymentEvent.objects.filter(payment=locked, status=to_status).exists()
 
-    locked, _changed = transition(
+    row, _changed = transition(
         instance=payment,
         to_status=to_status,
         transitions=PAYMENT_TRANSITIONS,
@@ -162,10 +164,11 @@ def payment_transition(
             "stripe_event_id": stripe_event_id,
         },
         went_through=went_through,
+        locked=locked,
         error_cls=PaymentError,
         message=lambda locked, to: f"Payment #{locked.pk} cannot go from {locked.status} to {to}.",
     )
-    return locked
+    return row
 
 
 def payment_email_enqueue(*, payment: Payment, kind: str) -> None:
@@ -175,7 +178,9 @@ def payment_email_enqueue(*, payment: Payment, kind: str) -> None:
     if kind not in ("succeeded", "failed", "renewal_problem"):
         raise ValueError(f"Unknown payment email {kind!r}.")
     contributor = payment.pledge.contributor
-    people = set(contributor.memberships.values_list("user_id", flat=True))
+    people: set[int] = set()
+    if contributor.kind == ContributorKind.ORGANISATION:  # only an organisation has members
+        people.update(contributor.memberships.values_list("user_id", flat=True))
     if contributor.user_id is not None:
         people.add(contributor.user_id)
     mail_enqueue(
@@ -190,13 +195,10 @@ def payment_email_enqueue(*, payment: Payment, kind: str) -> None:
     )
 
 
-def _cash_account_for(payment: Payment) -> Account:
-    kind = (
-        AccountKind.BANK
-        if payment.method == PaymentMethod.BANK_TRANSFER
-        else AccountKind.STRIPE_CLEARING
-    )
-    return ledger_account(kind=kind)
+def _cash_kind_for(payment: Payment) -> AccountKind:
+    if payment.method == PaymentMethod.BANK_TRANSFER:
+        return AccountKind.BANK
+    return AccountKind.STRIPE_CLEARING
 
 
 def _receipt_journal(
@@ -204,15 +206,17 @@ def _receipt_journal(
 ) -> Journal:
     """Cash gets the net, processor fees the fee, unallocated receipts the gross
     (the allocation run later closes fees against it)."""
+    cash = _cash_kind_for(payment)
+    accounts = ledger_accounts(kinds=[cash, AccountKind.PROCESSOR_FEES, AccountKind.UNALLOCATED])
     return journal_post(
         source=JournalSource.RECEIPT,
         external_id=key,
         memo=memo,
         booked_at=at,
         legs=[
-            (_cash_account_for(payment), gross_cents - fee_cents),
-            (ledger_account(kind=AccountKind.PROCESSOR_FEES), fee_cents),
-            (ledger_account(kind=AccountKind.UNALLOCATED), -gross_cents),
+            (accounts[cash], gross_cents - fee_cents),
+            (accounts[AccountKind.PROCESSOR_FEES], fee_cents),
+            (accounts[AccountKind.UNALLOCATED], -gross_cents),
         ],
     )
 
@@ -225,6 +229,12 @@ def _check_amounts(gross_cents: int, processor_fee_cents: int) -> None:
             raise PaymentError("Amounts are whole cents.") from None
 
 
+def _check_receipt_amounts(gross_cents: int, processor_fee_cents: int) -> None:
+    _check_amounts(gross_cents, processor_fee_cents)
+    if gross_cents <= 0 or not 0 <= processor_fee_cents <= gross_cents:
+        raise PaymentError("A receipt has a positive gross and a fee between 0 and the gross.")
+
+
 def receipt_record_for_payment(
     *,
     payment: Payment,
@@ -234,9 +244,7 @@ def receipt_record_for_payment(
 ) -> Receipt:
     """The receipt of a succeeded payment, booked in the ledger, with the
     pledge's earmarks as they stand now. Idempotent: one receipt per payment."""
-    _check_amounts(gross_cents, processor_fee_cents)
-    if gross_cents <= 0 or not 0 <= processor_fee_cents <= gross_cents:
-        raise PaymentError("A receipt has a positive gross and a fee between 0 and the gross.")
+    _check_receipt_amounts(gross_cents, processor_fee_cents)
     with transaction.atomic():
         locked = Payment.objects.select_for_update(of=("self",)).get(pk=payment.pk)
         existing = Receipt.objects.filter(payment=locked, refund__isnull=True).first()
@@ -244,42 +252,55 @@ def receipt_record_for_payment(
             return existing
         if locked.status not in RECEIPTABLE_STATUSES:
             raise PaymentError(f"Payment #{locked.pk} has not succeeded ({locked.status}).")
-        pledge = Pledge.objects.select_related("contributor").get(pk=locked.pledge_id)
-        journal = _receipt_journal(
-            key=f"payment-{locked.pk}",
-            payment=locked,
-            gross_cents=gross_cents,
-            fee_cents=processor_fee_cents,
-            at=received_at,
-            memo=f"Receipt of payment #{locked.pk}",
-        )
-        receipt = Receipt.objects.create(
-            payment=locked,
-            pledge=pledge,
-            contributor=pledge.contributor,
+        locked.pledge = Pledge.objects.select_related("contributor").get(pk=locked.pledge_id)
+        return _receipt_book(
+            locked=locked,
             gross_cents=gross_cents,
             processor_fee_cents=processor_fee_cents,
-            net_cents=gross_cents - processor_fee_cents,
-            currency=locked.currency,
             received_at=received_at,
-            earmarks=[
-                {"project_id": project_id, "share_bp": share_bp}
-                for project_id, share_bp in pledge.earmarks.order_by("project_id").values_list(
-                    "project_id", "share_bp"
-                )
-            ],
-            journal=journal,
         )
-        receipt_earmarks_record(receipt=receipt)
-        log_action(
-            action="funds.receipt.recorded",
-            obj=receipt,
-            data={
-                "payment": locked.pk,
-                "gross_cents": gross_cents,
-                "fee_cents": processor_fee_cents,
-            },
-        )
+
+
+def _receipt_book(
+    *, locked: Payment, gross_cents: int, processor_fee_cents: int, received_at: datetime
+) -> Receipt:
+    """Book the first receipt of `locked` (locked, with its pledge and contributor)."""
+    pledge = locked.pledge
+    journal = _receipt_journal(
+        key=f"payment-{locked.pk}",
+        payment=locked,
+        gross_cents=gross_cents,
+        fee_cents=processor_fee_cents,
+        at=received_at,
+        memo=f"Receipt of payment #{locked.pk}",
+    )
+    receipt = Receipt.objects.create(
+        payment=locked,
+        pledge=pledge,
+        contributor=pledge.contributor,
+        gross_cents=gross_cents,
+        processor_fee_cents=processor_fee_cents,
+        net_cents=gross_cents - processor_fee_cents,
+        currency=locked.currency,
+        received_at=received_at,
+        earmarks=[
+            {"project_id": project_id, "share_bp": share_bp}
+            for project_id, share_bp in pledge.earmarks.order_by("project_id").values_list(
+                "project_id", "share_bp"
+            )
+        ],
+        journal=journal,
+    )
+    receipt_earmarks_record(receipt=receipt)
+    log_action(
+        action="funds.receipt.recorded",
+        obj=receipt,
+        data={
+            "payment": locked.pk,
+            "gross_cents": gross_cents,
+            "fee_cents": processor_fee_cents,
+        },
+    )
     return receipt
 
 
@@ -292,10 +313,15 @@ def payment_succeed(
     source: PaymentEventSource | str,
     stripe_event_id: str = "",
     actor: Any = None,
+    locked: bool = False,
 ) -> Receipt:
     """The payment succeeded: transition, receipt, ledger, and the pledge goes
-    live (a one-time pledge is completed). Safe to replay."""
-    with transaction.atomic():
+    live (a one-time pledge is completed). Safe to replay. With `locked`,
+    `payment` is a row the caller locked in its open transaction, read with its
+    pledge and contributor (the pledge locked too, on PostgreSQL): a Stripe
+    booking's hot path, with no savepoint and no second read."""
+    with transaction.atomic(savepoint=not locked):
+        booked = payment.status in RECEIPTABLE_STATUSES
         payment = payment_transition(
             payment=payment,
             to_status=PaymentStatus.SUCCEEDED,
@@ -303,14 +329,24 @@ def payment_succeed(
             at=received_at,
             stripe_event_id=stripe_event_id,
             actor=actor,
+            locked=locked,
         )
-        receipt = receipt_record_for_payment(
-            payment=payment,
-            gross_cents=gross_cents,
-            processor_fee_cents=processor_fee_cents,
-            received_at=received_at,
-        )
-        pledge_record_payment_success(pledge=receipt.pledge, actor=actor)
+        if locked and not booked:
+            _check_receipt_amounts(gross_cents, processor_fee_cents)
+            receipt = _receipt_book(
+                locked=payment,
+                gross_cents=gross_cents,
+                processor_fee_cents=processor_fee_cents,
+                received_at=received_at,
+            )
+        else:
+            receipt = receipt_record_for_payment(
+                payment=payment,
+                gross_cents=gross_cents,
+                processor_fee_cents=processor_fee_cents,
+                received_at=received_at,
+            )
+        pledge_record_payment_success(pledge=receipt.pledge, actor=actor, locked=locked)
     return receipt
 
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from contributors import services as contributor_services
 from contributors.enums import PaymentMethod
-from contributors.models import Pledge, User
+from contributors.models import Pledge, Sbom, User
 from contributors.services import ContributionError, EarmarkInput
 from funds.enums import FundSettingKey, PaymentRequestStatus
 from funds.models import PaymentRequest
@@ -103,7 +103,12 @@ def pledge_submit(*, amount_cents: int, user: User, **arguments: Any) -> Pledge:
 
 
 def pledge_amend(
-    *, pledge: Pledge, actor: User, amount_cents: int, earmarks: list[EarmarkInput]
+    *,
+    pledge: Pledge,
+    actor: User,
+    amount_cents: int,
+    earmarks: list[EarmarkInput],
+    sbom: Sbom | None = None,
 ) -> Pledge:
     """Change a monthly pledge's amount and earmarks within the fund settings in
     force (see `contributors.services.pledge_amend`)."""
@@ -114,6 +119,7 @@ def pledge_amend(
         amount_cents=amount_cents,
         earmarks=earmarks,
         earmark_cap_bp=cap,
+        sbom=sbom,
     )
 
 

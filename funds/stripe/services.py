@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 from django.db import transaction
 from django.db.models import Exists, Max, OuterRef, QuerySet, Subquery
@@ -29,11 +28,9 @@ from funds.enums import (
     PaymentEventSource,
     PaymentMethod,
     PaymentStatus,
-    RefundKind,
-    RefundStatus,
 )
 from funds.errors import FundsError
-from funds.models import Payment, PaymentEvent, Refund
+from funds.models import Payment, PaymentEvent
 from funds.services import (
     RECEIPTABLE_STATUSES,
     payment_attach_stripe_intent,
@@ -41,15 +38,11 @@ from funds.services import (
     payment_email_enqueue,
     payment_succeed,
     payment_transition,
-    refund_fail,
-    refund_record,
-    refund_succeed,
 )
 from funds.stripe.client import (
     GatewayCardError,
     GatewayError,
     IntentState,
-    RefundState,
     gateway,
 )
 
@@ -227,6 +220,13 @@ def payment_charge(*, payment: Payment, off_session: bool, resume: bool = False)
     if not _payment_claim(payment=payment, resume=resume):
         return Payment.objects.get(pk=payment.pk)
     pledge = Pledge.objects.get(pk=payment.pledge_id)
+    return _charge_claimed(payment=payment, pledge=pledge, off_session=off_session)
+
+
+def _charge_claimed(*, payment: Payment, pledge: Pledge, off_session: bool) -> Payment:
+    """Charge a claimed (pending) payment: Stripe is asked with no transaction
+    open (the charge, then its fee), then the PaymentIntent is attached and its
+    outcome booked in one transaction."""
     method_type = STRIPE_METHOD_TYPES[payment.method]
     try:
         intent = gateway().payment_intent_create(
@@ -250,8 +250,16 @@ def payment_charge(*, payment: Payment, off_session: bool, resume: bool = False)
             failure_message=error.message,
             source=PaymentEventSource.SYSTEM,
         )
-    payment_attach_stripe_intent(payment=payment, stripe_payment_intent_id=intent.id)
-    return payment_apply_intent(payment=payment, intent=intent, source=PaymentEventSource.SYSTEM)
+    fee = intent_fee_cents(intent)
+    with transaction.atomic():
+        payment_attach_stripe_intent(payment=payment, stripe_payment_intent_id=intent.id)
+        return payment_apply_intent(
+            payment=_payments_of_intent(intent.id, lock=True).get(),
+            intent=intent,
+            source=PaymentEventSource.SYSTEM,
+            fee_cents=fee,
+            locked=True,
+        )
 
 
 def payment_fail(
@@ -295,26 +303,32 @@ def payment_apply_intent(
     intent: IntentState,
     source: PaymentEventSource | str,
     stripe_event_id: str = "",
+    fee_cents: int | None = None,
+    locked: bool = False,
 ) -> Payment:
     """Bring `payment` to the state of its PaymentIntent as Stripe has it now.
-    Harmless when repeated or late: a booked payment is left alone."""
-    current = Payment.objects.get(pk=payment.pk)
+    Harmless when repeated or late: a booked payment is left alone. A booking
+    passes the fee it read from Stripe beforehand (`intent_fee_cents`) and, with
+    `locked`, the payment it locked with its pledge (`payment_for_intent`)."""
+    current = payment if locked else Payment.objects.get(pk=payment.pk)
     if current.status in RECEIPTABLE_STATUSES:
         return current
     if intent.status == "succeeded":
         if intent.balance_transaction_id is None:
             # SEPA: accepted, but the money has not settled yet.
             return _ensure_pending(current, source, stripe_event_id)
-        fee = gateway().balance_transaction_fee_cents(intent.balance_transaction_id)
+        if fee_cents is None:
+            fee_cents = gateway().balance_transaction_fee_cents(intent.balance_transaction_id)
         payment_succeed(
             payment=current,
             gross_cents=intent.amount_cents,
-            processor_fee_cents=fee,
+            processor_fee_cents=fee_cents,
             received_at=timezone.now(),
             source=source,
             stripe_event_id=stripe_event_id,
+            locked=locked,
         )
-        return Payment.objects.get(pk=payment.pk)
+        return current if locked else Payment.objects.get(pk=payment.pk)
     if intent.status in _PENDING_INTENT_STATUSES:
         return _ensure_pending(current, source, stripe_event_id)
     if intent.status in _FAILED_INTENT_STATUSES:
@@ -354,10 +368,27 @@ def payment_sync(
     )
 
 
-def payment_for_intent(intent: IntentState) -> Payment | None:
+def intent_fee_cents(intent: IntentState) -> int | None:
+    """The processor fee of a settled PaymentIntent, asked of Stripe (before a
+    booking opens its transaction); None while there is nothing to book."""
+    if intent.status != "succeeded" or intent.balance_transaction_id is None:
+        return None
+    return gateway().balance_transaction_fee_cents(intent.balance_transaction_id)
+
+
+def _payments_of_intent(intent_id: str, *, lock: bool) -> QuerySet[Payment]:
+    payments = Payment.objects.filter(stripe_payment_intent_id=intent_id)
+    if not lock:
+        return payments
+    # The booking's one read: the payment and its pledge, locked, with the contributor.
+    return payments.select_related("pledge__contributor").select_for_update(of=("self", "pledge"))
+
+
+def payment_for_intent(intent: IntentState, *, lock: bool = False) -> Payment | None:
     """Our payment of a PaymentIntent: by its id, or by the metadata we set
-    (a payment whose intent id was lost between Stripe's answer and our save)."""
-    payment = Payment.objects.filter(stripe_payment_intent_id=intent.id).first()
+    (a payment whose intent id was lost between Stripe's answer and our save).
+    With `lock` (inside a transaction), the payment and its pledge are locked."""
+    payment = _payments_of_intent(intent.id, lock=lock).first()
     if payment is not None:
         return payment
     payment_id = intent.metadata.get("payment", "")
@@ -366,7 +397,8 @@ def payment_for_intent(intent: IntentState) -> Payment | None:
     payment = Payment.objects.filter(pk=int(payment_id), stripe_payment_intent_id=None).first()
     if payment is None:
         return None
-    return payment_attach_stripe_intent(payment=payment, stripe_payment_intent_id=intent.id)
+    payment = payment_attach_stripe_intent(payment=payment, stripe_payment_intent_id=intent.id)
+    return _payments_of_intent(intent.id, lock=lock).get() if lock else payment
 
 
 # --- Monthly charges ------------------------------------------------------------
@@ -399,7 +431,13 @@ def _charge_month(*, pledge_id: int, today: date) -> Payment | None:
             attempt=1,
         )
         pledge_schedule_next_charge(pledge=pledge, charged_date=due)
-    return payment_charge(payment=payment, off_session=True)
+        if payment.status != PaymentStatus.CREATED:
+            return payment  # the month was started before: claimed already
+        # Claimed in the transaction that made it: one commit before Stripe, one after.
+        payment = payment_transition(
+            payment=payment, to_status=PaymentStatus.PENDING, source=PaymentEventSource.SYSTEM
+        )
+    return _charge_claimed(payment=payment, pledge=pledge, off_session=True)
 
 
 def _retry_due(*, failed: Payment, failed_at: datetime, today: date) -> Payment | None:
@@ -481,114 +519,6 @@ def retry_candidates() -> QuerySet[Payment]:
         .filter(failed_at__isnull=False)
         .order_by("pk")
     )
-
-
-# --- Refunds and disputes ---------------------------------------------------------
-
-
-def payment_refund(*, payment: Payment, amount_cents: int, actor: Any, reason: str = "") -> Refund:
-    """An administrator refunds (part of) a Stripe payment: the refund row
-    first (its id keys the Stripe call ``refund_{id}``), then Stripe, then the
-    negative receipt once Stripe says the money went back."""
-    if not payment.stripe_payment_intent_id:
-        raise StripePaymentError(_("This payment did not go through Stripe."))
-    refund = refund_record(
-        payment=payment,
-        kind=RefundKind.REFUND,
-        amount_cents=amount_cents,
-        reason=reason,
-        actor=actor,
-    )
-    state = gateway().refund_create(
-        payment_intent_id=payment.stripe_payment_intent_id,
-        amount_cents=amount_cents,
-        currency=payment.currency,
-        idempotency_key=f"refund_{refund.pk}",
-    )
-    Refund.objects.filter(pk=refund.pk, stripe_refund_id=None).update(stripe_refund_id=state.id)
-    return _refund_apply(refund=refund, state=state, source=PaymentEventSource.SYSTEM, actor=actor)
-
-
-def _refund_apply(
-    *,
-    refund: Refund,
-    state: RefundState,
-    source: PaymentEventSource | str,
-    stripe_event_id: str = "",
-    actor: Any = None,
-) -> Refund:
-    if state.status == "succeeded":
-        refund_succeed(
-            refund=refund,
-            received_at=timezone.now(),
-            source=source,
-            stripe_event_id=stripe_event_id,
-            actor=actor,
-        )
-    elif state.status in {"failed", "canceled"} and refund.status == RefundStatus.PENDING:
-        refund_fail(refund=refund, actor=actor)
-    return Refund.objects.get(pk=refund.pk)
-
-
-def refunds_sync(
-    *, payment: Payment, source: PaymentEventSource | str, stripe_event_id: str = ""
-) -> list[Refund]:
-    """Refunds made on Stripe's side (dashboard): each one, re-fetched, gets
-    its row for review and, once it succeeded, its negative receipt."""
-    if not payment.stripe_payment_intent_id:
-        return []
-    result = []
-    for state in gateway().refund_list(payment_intent_id=payment.stripe_payment_intent_id):
-        refund = Refund.objects.filter(stripe_refund_id=state.id).first()
-        if refund is None:
-            if state.status in {"failed", "canceled"}:
-                continue
-            refund = refund_record(
-                payment=payment,
-                kind=RefundKind.REFUND,
-                amount_cents=state.amount_cents,
-                reason="Stripe",
-                stripe_refund_id=state.id,
-                source=source,
-                stripe_event_id=stripe_event_id,
-            )
-        result.append(
-            _refund_apply(
-                refund=refund, state=state, source=source, stripe_event_id=stripe_event_id
-            )
-        )
-    return result
-
-
-def dispute_sync(
-    *, dispute_id: str, source: PaymentEventSource | str, stripe_event_id: str = ""
-) -> Refund | None:
-    """A dispute (chargeback), re-fetched: opened for review, lost (a negative
-    receipt with the dispute fee) or won (no money moved)."""
-    dispute = gateway().dispute_retrieve(dispute_id)
-    payment = Payment.objects.filter(stripe_payment_intent_id=dispute.payment_intent_id).first()
-    if payment is None or dispute.payment_intent_id is None:
-        return None
-    refund = refund_record(
-        payment=payment,
-        kind=RefundKind.DISPUTE,
-        amount_cents=dispute.amount_cents,
-        reason="Stripe dispute",
-        stripe_dispute_id=dispute.id,
-        source=source,
-        stripe_event_id=stripe_event_id,
-    )
-    if dispute.status == "lost":
-        refund_succeed(
-            refund=refund,
-            received_at=timezone.now(),
-            processor_fee_cents=dispute.fee_cents,
-            source=source,
-            stripe_event_id=stripe_event_id,
-        )
-    elif dispute.status == "won" and refund.status == RefundStatus.PENDING:
-        refund_fail(refund=refund)
-    return Refund.objects.get(pk=refund.pk)
 
 
 def stripe_time(seconds: int) -> datetime:

@@ -28,7 +28,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from contributors.models import Pledge
-from contributors.selectors import pledges_of
+from contributors.selectors import pledge_split, pledges_of
 from funds.enums import PaymentEventSource, PaymentStatus
 from funds.money import euros_input
 from funds.permissions import staff_only
@@ -36,10 +36,10 @@ from funds.selectors import payments_of
 from funds.services import PaymentError
 from funds.stripe.client import EventFormatError, GatewayError, SignatureError, js_url
 from funds.stripe.forms import RefundForm
+from funds.stripe.refunds import payment_refund
 from funds.stripe.selectors import refundable_stripe_payments
 from funds.stripe.services import (
     StripePaymentError,
-    payment_refund,
     payment_sync,
     stripe_checkout_complete,
     stripe_checkout_start,
@@ -112,6 +112,7 @@ def pay(request: HttpRequest, pk: int) -> HttpResponse:
         "funds/stripe_pay.html",
         {
             "pledge": pledge,
+            "split": pledge_split(pledge),
             "start": start,
             "stripe_js_url": js_url(),
             "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
@@ -170,8 +171,8 @@ def sync(request: HttpRequest, pk: int) -> JsonResponse:
 def webhook(request: HttpRequest) -> HttpResponse:
     """Stripe's webhook: 400 for anything not signed by Stripe for our mode
     or not an event we can store (the reason in the body, for Stripe's
-    delivery log), 200 once the event is stored with its effects (or was
-    already)."""
+    delivery log), 200 once the event is stored (or was already); its effects
+    follow in a task, so nothing here waits for Stripe."""
     if not settings.USE_STRIPE:
         raise Http404
     try:

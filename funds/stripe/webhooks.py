@@ -1,21 +1,27 @@
 """Stripe events, from the webhook or from reconciliation.
 
 An event is trusted only with a valid signature on the raw body (300 s
-tolerance) and our live/test mode. Its id is inserted with ON CONFLICT in the
-same transaction as its effects: the same event delivered 50 times at once
-books once. Each stored event records how its handling went (`status`,
-`error`, `handled_at`): succeeded, ignored (nothing of ours), or failed with
-the error. A failed handling rolls its effects back but its record stays
-(written outside the effects' transaction), and a failed event is handled
-again when it comes again (Stripe delivers it again after a crash, and the
-reconciliation lists it). Effects never trust the event's copy of the object:
-the object is re-fetched from Stripe, so order and repetition do not matter."""
+tolerance) and our live/test mode. The webhook only stores it (its id is
+inserted with ON CONFLICT: the same event delivered 50 times at once is stored
+once, and a redelivery is a no-op) and answers at once; once that commits, a
+task (`funds.handle_stripe_event`, given our row's id) handles it: Stripe is
+asked first, with no transaction open, then the effects and the event's status
+commit together, the status claimed by a conditional update so that repeated
+or concurrent handlings book once. Each stored event records how its handling
+went (`status`, `error`, `handled_at`): succeeded, ignored (nothing of ours),
+or failed with the error; a failed handling rolls its effects back but its
+record stays, and a failed event is handled again (the task's retries, a
+redelivery, the hourly reconciliation, which also takes events whose task was
+lost). Effects never trust the event's copy of the object: the object is
+re-fetched from Stripe, so order and repetition do not matter."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, cast
 
 from django.db import connection, models, transaction
@@ -32,15 +38,15 @@ from funds.stripe.client import (
     GatewayNotFoundError,
     gateway,
 )
+from funds.stripe.refunds import dispute_apply, refunds_apply
 from funds.stripe.services import (
     STALE_CLAIM,
     STRIPE_METHOD_TYPES,
-    dispute_sync,
+    intent_fee_cents,
     payment_apply_intent,
     payment_charge,
     payment_for_intent,
     payment_sync,
-    refunds_sync,
     stripe_time,
 )
 
@@ -122,133 +128,207 @@ def _event_values(
     ]
 
 
-def _event_insert(event: EventState, source: PaymentEventSource) -> bool:
-    """Store the event id, received; False when it is already stored (or being
-    stored by a concurrent transaction, which this one then waits for), unless
-    its handling failed: then it is taken again to be handled again."""
+def _event_insert(
+    event: EventState, source: PaymentEventSource, *, retake: tuple[StripeEventStatus, ...]
+) -> int | None:
+    """Store the event, received; its row's id, or None when it is already
+    stored (or being stored by a concurrent transaction, which this one then
+    waits for) unless its status is in `retake` (a failed handling, to do again)."""
     with connection.cursor() as cursor:
         cursor.execute(
             _INSERT + "ON CONFLICT (stripe_event_id) DO UPDATE SET "
             "status = excluded.status, error = excluded.error, "
             "handled_at = excluded.handled_at, source = excluded.source "
-            f"WHERE {_TABLE}.status = %s RETURNING id",
+            f"WHERE {_TABLE}.status IN ({', '.join(['%s'] * len(retake))}) RETURNING id",
             [
                 *_event_values(event, source, StripeEventStatus.RECEIVED, ""),
-                StripeEventStatus.FAILED.value,
+                *(status.value for status in retake),
             ],
         )
-        return cursor.fetchone() is not None
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])
 
 
-def _event_handled(event: EventState, status: StripeEventStatus, error: str = "") -> None:
-    StripeEvent.objects.filter(stripe_event_id=event.id).update(
-        status=status, error=error, handled_at=timezone.now()
+_OPEN = (StripeEventStatus.RECEIVED, StripeEventStatus.FAILED)
+
+
+def _event_record(event: EventState, status: StripeEventStatus, error: str = "") -> bool:
+    """Set how the handling of a stored event went, unless another handling
+    has done it first (a row no longer received or failed); False then."""
+    return bool(
+        StripeEvent.objects.filter(stripe_event_id=event.id, status__in=_OPEN).update(
+            status=status, error=error, handled_at=timezone.now()
+        )
     )
-
-
-def _event_failed(event: EventState, source: PaymentEventSource, error: str) -> None:
-    """Record a failed handling after its transaction was rolled back (the row
-    went with it), unless a concurrent delivery has handled it since."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            _INSERT + "ON CONFLICT (stripe_event_id) DO UPDATE SET "
-            "error = excluded.error, handled_at = excluded.handled_at "
-            f"WHERE {_TABLE}.status = %s",
-            [
-                *_event_values(event, source, StripeEventStatus.FAILED, error),
-                StripeEventStatus.FAILED.value,
-            ],
-        )
 
 
 def _error_text(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-def _payment_of_charge(charge_id: str) -> Payment | None:
-    intent_id = gateway().charge_payment_intent_id(charge_id)
-    if intent_id is None:
-        return None
-    return Payment.objects.filter(stripe_payment_intent_id=intent_id).first()
+Effects = Callable[[], bool]
 
 
-def _dispatch(event: EventState, source: PaymentEventSource) -> bool:
-    """Apply the event's effects; False when there was nothing of ours to do."""
-    if event.type in INTENT_EVENTS:
-        intent = gateway().payment_intent_retrieve(event.object_id)
-        payment = payment_for_intent(intent)
-        if payment is None:
-            return False
-        payment_apply_intent(
-            payment=payment, intent=intent, source=source, stripe_event_id=event.id
-        )
-        return True
-    if event.type in REFUND_EVENTS:
-        object_id = event.object_id
-        payment = (
-            _payment_of_charge(object_id)
-            if object_id.startswith("ch_")
-            else _payment_of_refund(object_id)
-        )
-        if payment is None:
-            return False
-        refunds_sync(payment=payment, source=source, stripe_event_id=event.id)
-        return True
-    if event.type in DISPUTE_EVENTS:
-        refund = dispute_sync(dispute_id=event.object_id, source=source, stripe_event_id=event.id)
-        return refund is not None
+def _nothing() -> bool:
     return False
 
 
-def _payment_of_refund(refund_id: str) -> Payment | None:
-    refund = Refund.objects.filter(stripe_refund_id=refund_id).select_related("payment").first()
-    return refund.payment if refund is not None else None
+def _intent_effects(event: EventState, source: PaymentEventSource) -> Effects:
+    intent = gateway().payment_intent_retrieve(event.object_id)
+    fee = intent_fee_cents(intent)
+
+    def apply() -> bool:
+        payment = payment_for_intent(intent, lock=True)
+        if payment is None:
+            return False
+        payment_apply_intent(
+            payment=payment,
+            intent=intent,
+            source=source,
+            stripe_event_id=event.id,
+            fee_cents=fee,
+            locked=True,
+        )
+        return True
+
+    return apply
+
+
+def _refund_effects(event: EventState, source: PaymentEventSource) -> Effects:
+    object_id = event.object_id
+    if object_id.startswith("ch_"):
+        intent_id = gateway().charge_payment_intent_id(object_id)
+    else:
+        intent_id = (
+            Refund.objects.filter(stripe_refund_id=object_id)
+            .values_list("payment__stripe_payment_intent_id", flat=True)
+            .first()
+        )
+    if not intent_id:
+        return _nothing
+    states = gateway().refund_list(payment_intent_id=intent_id)
+
+    def apply() -> bool:
+        payment = Payment.objects.filter(stripe_payment_intent_id=intent_id).first()
+        if payment is None:
+            return False
+        refunds_apply(payment=payment, states=states, source=source, stripe_event_id=event.id)
+        return True
+
+    return apply
+
+
+def _dispute_effects(event: EventState, source: PaymentEventSource) -> Effects:
+    dispute = gateway().dispute_retrieve(event.object_id)
+    return lambda: (
+        dispute_apply(dispute=dispute, source=source, stripe_event_id=event.id) is not None
+    )
+
+
+def _effects(event: EventState, source: PaymentEventSource) -> Effects:
+    """Ask Stripe, with no transaction open, what the event's object is now;
+    returns its effects on our books, to apply in one transaction (True when
+    there was something of ours to do)."""
+    if event.type in INTENT_EVENTS:
+        return _intent_effects(event, source)
+    if event.type in REFUND_EVENTS:
+        return _refund_effects(event, source)
+    if event.type in DISPUTE_EVENTS:
+        return _dispute_effects(event, source)
+    return _nothing
+
+
+def _event_handle(event: EventState, source: PaymentEventSource) -> bool:
+    """Handle a stored event once: Stripe is asked first, then its effects and
+    its status commit together (False when another handling did it first).
+    A domain refusal (an impossible transition) is logged and the event kept
+    as failed with the error; an event about an object Stripe does not know
+    is kept as ignored with the reason; any other error (an unreachable
+    Stripe) rolls the effects back, is recorded as failed, and is raised (the
+    task is retried, and the hourly reconciliation takes failed events again)."""
+    try:
+        effects = _effects(event, source)
+        with transaction.atomic():
+            if not _event_record(event, StripeEventStatus.SUCCEEDED):
+                return False
+            if not effects():
+                _event_record_again(event, StripeEventStatus.IGNORED)
+    except GatewayNotFoundError as error:
+        # Stripe does not know the object: asking again cannot change that.
+        return _event_record(event, StripeEventStatus.IGNORED, _error_text(error))
+    except (PaymentError, ContributionError) as error:
+        logger.exception("stripe event refused", extra={"event": event.id, "type": event.type})
+        return _event_record(event, StripeEventStatus.FAILED, _error_text(error))
+    except Exception as error:
+        _event_record(event, StripeEventStatus.FAILED, _error_text(error))
+        raise
+    return True
+
+
+def _event_record_again(event: EventState, status: StripeEventStatus) -> None:
+    StripeEvent.objects.filter(stripe_event_id=event.id).update(status=status)
+
+
+def _stored_state(stored: StripeEvent) -> EventState:
+    created = stored.created_on_stripe_at
+    return EventState(
+        id=stored.stripe_event_id,
+        type=stored.type,
+        livemode=stored.livemode,
+        object_id=stored.object_id,
+        created=int(created.timestamp()) if created is not None else 0,
+    )
+
+
+def stripe_event_handle(*, event_id: int) -> bool:
+    """The task's one call: handle the stored event `event_id` (our row's id)
+    if it is still to handle (received, or failed before); True if this call
+    handled it. Repeated or concurrent calls handle it once."""
+    stored = StripeEvent.objects.filter(pk=event_id, status__in=_OPEN).first()
+    if stored is None:
+        return False
+    return _event_handle(_stored_state(stored), PaymentEventSource(stored.source))
+
+
+def _enqueue_handling(event_id: int) -> None:
+    # Tasks sit above services (they call them): imported here, when enqueuing.
+    from funds.tasks import handle_stripe_event  # noqa: PLC0415 -- tasks import services
+
+    handle_stripe_event.apply_async(kwargs={"event_id": event_id})
 
 
 def stripe_event_process(*, event: EventState, source: PaymentEventSource) -> bool:
-    """Apply one verified event once. True if it was new (or failed before).
-    A domain refusal (an impossible transition) is logged and the event kept
-    as failed with the error, answered as handled so that Stripe does not
-    deliver it forever; an event about an object Stripe does not know is
-    kept as ignored with the reason; any other error (an unreachable Stripe)
-    rolls everything back, is recorded as failed with the error, and is
-    raised. An event our columns cannot hold raises `EventFormatError` and
-    stores nothing."""
+    """Store one verified event and handle it now (the reconciliation, itself a
+    task). True if it was new, or taken again: failed before, or received but
+    not handled yet (a lost task). An event our columns cannot hold raises
+    `EventFormatError` and stores nothing."""
     _event_check(event)
-    try:
-        with transaction.atomic():
-            if not _event_insert(event, source):
-                return False
-            try:
-                with transaction.atomic():
-                    handled = _dispatch(event, source)
-            except GatewayNotFoundError as error:
-                # Stripe does not know the object: asking again cannot change
-                # that, so the event is answered and kept as ignored, with why.
-                _event_handled(event, StripeEventStatus.IGNORED, _error_text(error))
-            except (PaymentError, ContributionError) as error:
-                logger.exception(
-                    "stripe event refused", extra={"event": event.id, "type": event.type}
-                )
-                _event_handled(event, StripeEventStatus.FAILED, _error_text(error))
-            else:
-                _event_handled(
-                    event, StripeEventStatus.SUCCEEDED if handled else StripeEventStatus.IGNORED
-                )
-    except Exception as error:
-        try:
-            _event_failed(event, source, _error_text(error))
-        except Exception:  # the database itself failed: the original error matters
-            logger.exception("stripe event failure not recorded", extra={"event": event.id})
-        raise
+    with transaction.atomic():
+        stored = _event_insert(event, source, retake=_OPEN)
+    if stored is None:
+        return False
+    _event_handle(event, source)
     return True
 
 
 def webhook_receive(*, payload: bytes, signature_header: str) -> bool:
     """The webhook endpoint's one call: verify (raises `SignatureError`, or
-    `EventFormatError` for a signed body that is no event), then process."""
+    `EventFormatError` for a signed body that is no event), store the event
+    and, once that commits, enqueue its handling; nothing here calls Stripe
+    or books. True if the event is new (or failed before and taken again); a
+    redelivery of an event stored and not failed is a no-op."""
     event = gateway().event_verify(payload=payload, signature_header=signature_header)
-    return stripe_event_process(event=event, source=PaymentEventSource.STRIPE_WEBHOOK)
+    _event_check(event)
+    with transaction.atomic():
+        stored = _event_insert(
+            event, PaymentEventSource.STRIPE_WEBHOOK, retake=(StripeEventStatus.FAILED,)
+        )
+        if stored is None:
+            return False
+        # Robust: a broker that is down leaves the event received, for the
+        # reconciliation to take; Stripe has its answer either way.
+        transaction.on_commit(partial(_enqueue_handling, stored), robust=True)
+    return True
 
 
 @dataclass(frozen=True)

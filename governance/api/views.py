@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
@@ -25,7 +26,9 @@ from governance.api.serializers import (
 from governance.enums import BallotStatus
 from governance.models import Ballot, Vote
 from governance.permissions import can_enter_portal
+from governance.selectors import BALLOT_HEAVY_COLUMNS
 from librery.api_schema import errors
+from librery.pagecache import public_cached
 
 
 class InPortal(BasePermission):
@@ -41,7 +44,11 @@ class BallotListAPIView(generics.ListAPIView[Ballot]):
 
     serializer_class = BallotSerializer
     permission_classes = [IsAuthenticated, InPortal]
-    queryset = Ballot.objects.exclude(status=BallotStatus.DRAFT).order_by("-closes_at", "-id")
+    queryset = (
+        Ballot.objects.exclude(status=BallotStatus.DRAFT)
+        .defer(*BALLOT_HEAVY_COLUMNS)
+        .order_by("-closes_at", "-id")
+    )
 
 
 @extend_schema(responses={200: BallotSerializer, **errors(403, 404)})
@@ -90,13 +97,20 @@ class VoteCastAPIView(APIView):
         return Response(VoteSerializer(vote).data, status=status.HTTP_201_CREATED)
 
 
+@method_decorator(public_cached, name="dispatch")
 @extend_schema(responses={200: DecisionSerializer(many=True), **errors(404)})
 class DecisionListAPIView(generics.ListAPIView[Ballot]):
     """The public decision register: released ballots and their results."""
 
     serializer_class = DecisionSerializer
     permission_classes = [AllowAny]
-    queryset = Ballot.objects.filter(status=BallotStatus.RELEASED).order_by("-released_at", "-id")
+    # The result stays (the list gives it); the bundle, the electorate and the rest
+    # are on each decision's detail.
+    queryset = (
+        Ballot.objects.filter(status=BallotStatus.RELEASED)
+        .defer(*[name for name in BALLOT_HEAVY_COLUMNS if name != "result"])
+        .order_by("-released_at", "-id")
+    )
 
 
 @extend_schema(responses={200: DecisionDetailSerializer, **errors(404)})

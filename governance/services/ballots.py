@@ -35,6 +35,7 @@ from governance.services.colleges import college_weights_set
 from governance.services.errors import WEIGHTS_REFUSED
 from governance.services.mail import _mail_electorate
 from librery.models import PublicationKind
+from librery.pagecache import public_pages_changed
 from librery.publication import public_path
 from librery.services import log_action, publication_append
 from librery.transitions import transition
@@ -133,6 +134,7 @@ def ballot_transition(
     """Move a ballot to `to` under lock; (ballot, changed). No-op when already there."""
 
     def prepare(locked: Ballot) -> tuple[str, ...]:
+        public_pages_changed()  # the register shows ballots in progress and decisions
         if to == BallotStatus.OPEN:
             _freeze(locked, at)
             return _FREEZE_FIELDS

@@ -137,6 +137,9 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Anonymous public pages and API lists from the cache (librery/pagecache.py): at most
+# this old for what no service invalidates (a receipt between two runs); 0 turns it off.
+PUBLIC_PAGE_CACHE_SECONDS = env_int("PUBLIC_PAGE_CACHE_SECONDS", default=300, minimum=0)
 
 # With no broker, the embedded default runs tasks in-process (as pretix does).
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
@@ -320,6 +323,9 @@ WHITENOISE_USE_FINDERS = DEBUG
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1_000
+# A CAMT.053 statement administrators upload: a month of a busy account (tens of
+# thousands of entries) fits; larger files are refused with this limit named.
+STATEMENT_MAX_BYTES = env_int("STATEMENT_MAX_BYTES", default=50 * 1024 * 1024, minimum=1)
 
 # --- Security ----------------------------------------------------------------
 

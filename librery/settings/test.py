@@ -8,6 +8,9 @@ from librery.settings.base import BASE_DIR, DATABASES, REDIS_URL
 # the Redis shared with the broker would drop queued tasks, so tests keep the
 # cache in memory and use Redis as the broker only.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Pages are rendered afresh (tests change data behind the services' backs); the
+# page cache's own tests turn it on.
+PUBLIC_PAGE_CACHE_SECONDS = 0
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Tests call services directly; the queue is tested with a real worker on Redis.

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.utils.decorators import method_decorator
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -13,6 +14,7 @@ from rest_framework.views import APIView
 
 from funds import selectors as funds_selectors
 from librery.api_schema import errors
+from librery.pagecache import public_cached
 from librery.ratelimits import ActionRateThrottle
 from projects import services
 from projects.api.serializers import (
@@ -30,6 +32,7 @@ from projects.selectors import maintained_projects, project_list
 from projects.uploads import MAX_MANIFEST_REQUEST_BYTES, upload_too_large
 
 
+@method_decorator(public_cached, name="dispatch")
 @extend_schema(
     parameters=[ProjectFilterSerializer],
     responses={200: ProjectSerializer(many=True), **errors(404)},
@@ -56,6 +59,7 @@ class ProjectListAPIView(generics.ListAPIView[Project]):
         )
 
 
+@method_decorator(public_cached, name="dispatch")
 @extend_schema(responses={200: ProjectSerializer, **errors(404)})
 class ProjectDetailAPIView(generics.RetrieveAPIView[Project]):
     serializer_class = ProjectSerializer

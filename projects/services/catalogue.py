@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
+from django.contrib.postgres.search import SearchVector
+from django.db import connection, transaction
+from django.db.models.expressions import CombinedExpression
 from django.utils.translation import gettext as _
 
+from librery.pagecache import public_pages_changed
 from librery.services import log_action
 from librery.transitions import transition
 from projects.enums import ProjectStatus
@@ -18,6 +21,11 @@ from projects.models import (
     Project,
 )
 from projects.permissions import is_maintainer
+from projects.services.identifiers import (
+    IdentifierInputError,
+    project_identifiers_declare,
+    project_repository_identifier_sync,
+)
 
 # Allowed status changes; governance decisions (motions) drive admit/suspend.
 PROJECT_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -46,7 +54,7 @@ def project_transition(
     if not reference:
         raise ProjectTransitionError(_("A decision reference is required."))
     event = _TRANSITION_EVENTS.get(ProjectStatus(to_status), str(to_status))
-    locked, _changed = transition(
+    locked, changed = transition(
         instance=project,
         to_status=to_status,
         transitions=PROJECT_TRANSITIONS,
@@ -57,6 +65,8 @@ def project_transition(
         message=lambda locked, to: _("A %(current)s project cannot become %(target)s.")
         % {"current": ProjectStatus(locked.status).label, "target": ProjectStatus(to).label},
     )
+    if changed:
+        public_pages_changed()
     return locked
 
 
@@ -102,6 +112,7 @@ def project_update(
     values: dict[str, Any],
     logo: bytes | None = None,
     is_public: bool | None = None,
+    identifiers: list[str] | None = None,
 ) -> Project:
     """A maintainer edits the catalogue entry: licences must be SPDX, a logo must be
     an image (it is resized). Raises ProjectEditError; bad input changes nothing."""
@@ -126,13 +137,26 @@ def project_update(
             changed.append("logo")
         if changed:
             locked.save(update_fields=[*changed, "updated_at"])
+            projects_written(project_ids=[locked.pk])
+            project_repository_identifier_sync(project=locked)
         if is_public is not None:
             Maintainership.objects.filter(project=locked, user=actor).update(is_public=is_public)
+        _identifiers_declare(locked, actor, identifiers)
         if changed:
             log_action(
                 action="projects.project.edited", obj=locked, actor=actor, data={"fields": changed}
             )
     return locked
+
+
+def _identifiers_declare(project: Project, actor: Any, lines: list[str] | None) -> None:
+    """The package URLs and repositories the maintainers declare (None: unchanged)."""
+    if lines is None:
+        return
+    try:
+        project_identifiers_declare(project=project, actor=actor, lines=lines)
+    except IdentifierInputError as exc:
+        raise ProjectEditError({"identifiers": str(exc)}) from exc
 
 
 def _logo_replace(project: Project, logo_file: Any) -> None:
@@ -155,11 +179,37 @@ def logo_files_delete(*, names: list[str]) -> None:
     transaction.on_commit(delete_logo_files)
 
 
+def search_vector() -> CombinedExpression:
+    """The words a project is found by: its name first, then the French texts,
+    then the English ones, each with its language's stemming."""
+    return (
+        SearchVector("name", weight="A", config="french")
+        + SearchVector("summary", "description", config="french")
+        + SearchVector("summary_en", "description_en", config="english")
+    )
+
+
+def project_search_refresh(*, project_ids: Any) -> None:
+    """Store the full-text vector of `project_ids` (ids, or a queryset of them) in
+    one statement, after a service wrote their texts. PostgreSQL only: the
+    embedded SQLite default searches the texts themselves."""
+    if connection.vendor == "postgresql":  # pragma: postgresql only
+        Project.objects.filter(pk__in=project_ids).update(search_vector=search_vector())
+
+
+def projects_written(*, project_ids: Any) -> None:
+    """After a service wrote projects: their search vector stored, and the public
+    pages that show them (catalogue, project pages, home) out of date."""
+    project_search_refresh(project_ids=project_ids)
+    public_pages_changed()
+
+
 def project_delete(*, queryset: Any) -> None:
     """Delete projects (the administration's delete) and then their logo files."""
     with transaction.atomic():
         names = [n for n in queryset.values_list("logo", flat=True) if n]
         queryset.delete()
+        public_pages_changed()
         if names:
             logo_files_delete(names=names)
 

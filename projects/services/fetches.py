@@ -24,12 +24,16 @@ from projects.errors import ProjectsError
 from projects.fetching import FetchError
 from projects.fundingjson import ManifestError
 from projects.models import FundingManifestFetch, ProjectClaim
-from projects.services.manifests import (
+from projects.services.claims import (
     ClaimError,
+    claim_can_be_checked,
+    claim_places,
+    project_claim_verify,
+)
+from projects.services.manifests import (
     check_manifest_url,
     funding_manifest_fetch,
     funding_manifest_import,
-    project_claim_verify,
 )
 
 FETCH_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -70,16 +74,20 @@ def manifest_fetch_request(*, url: str, actor: Any) -> FundingManifestFetch:
 
 
 def claim_verify_request(*, claim: ProjectClaim, actor: Any) -> FundingManifestFetch:
-    """Start verifying `claim` (its project's manifest, then its wellKnown files)."""
+    """Start verifying `claim` (its project's manifest and wellKnown files, then
+    the files at its website and repository); the fetch's address is the first
+    place looked at."""
     if claim.user_id != getattr(actor, "pk", None):
         raise ClaimError(_("This claim is not yours."))
-    entity = claim.project.entity
-    if entity is None or not entity.manifest_url:
-        raise ClaimError(_("This project has no published funding.json manifest to prove it."))
+    project = claim.project
+    if not claim_can_be_checked(project):
+        raise ClaimError(_("There is nowhere to look for the token: ask for a review instead."))
+    entity = project.entity
+    first = entity.manifest_url if entity is not None and entity.manifest_url else ""
     with transaction.atomic():
         fetch = FundingManifestFetch.objects.create(
             requested_by=actor,
-            url=entity.manifest_url,
+            url=first or claim_places(project)[0],
             claim=claim,
             language=translation.get_language() or "",
         )

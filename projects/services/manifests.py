@@ -1,35 +1,23 @@
-"""funding.json manifests (fetch and import) and maintainers' claims."""
+"""funding.json manifests: fetch and import (claims are in `claims`)."""
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from librery.mail import mail_enqueue
 from librery.services import log_action
-from projects.enums import MaintainerRole, ProjectStatus
-from projects.errors import ProjectsError
+from projects.enums import ProjectStatus
 from projects.fetching import FetchError, fetch_url
-from projects.fundingjson import MAX_MANIFEST_BYTES, manifest_load, manifest_parse
+from projects.fundingjson import MAX_MANIFEST_BYTES, manifest_load
 from projects.licences import spdx_normalise
-from projects.models import (
-    FundingEntity,
-    Maintainership,
-    Project,
-    ProjectClaim,
-)
-from projects.permissions import is_maintainer
+from projects.models import FundingEntity, Project
+from projects.services.catalogue import projects_written
+from projects.services.identifiers import project_repository_identifier_sync
 from projects.services.sill import unique_slug
-
-WELL_KNOWN_MAX_BYTES = 64_000
-WELL_KNOWN_MAX_LINES = 100
-
 
 # --- funding.json -------------------------------------------------------------
 
@@ -151,113 +139,9 @@ def funding_manifest_import(
                 data={"source": FUNDING_JSON_SOURCE, "fields": changed},
             )
             updated.append(project)
+        projects_written(project_ids=[p.pk for p in (*created, *updated)])
+        for project in (*created, *updated):
+            project_repository_identifier_sync(project=project)
     return ManifestImportResult(
         entity=entity, created=created, updated=updated, unchanged=unchanged
-    )
-
-
-# --- Claims -------------------------------------------------------------------
-
-CLAIM_TOKEN_PREFIX = "librery-claim-"  # noqa: S105 -- a prefix, not a secret
-
-
-class ClaimError(ProjectsError):
-    """The claim cannot be made or verified; the message says why (translated)."""
-
-
-def project_claim_start(*, project: Project, actor: Any) -> ProjectClaim:
-    """The user's claim on the project (created with a fresh token the first time)."""
-    if project.entity is None or not project.entity.manifest_url:
-        raise ClaimError(_("This project has no published funding.json manifest to prove it."))
-    if is_maintainer(actor, project):
-        raise ClaimError(_("You already maintain this project."))
-    claim, created = ProjectClaim.objects.get_or_create(
-        project=project,
-        user=actor,
-        defaults={"token": CLAIM_TOKEN_PREFIX + secrets.token_urlsafe(24)},
-    )
-    if created:
-        log_action(action="projects.claim.started", obj=claim, actor=actor)
-    return claim
-
-
-def _claim_places(project: Project, data: dict[str, Any]) -> list[str]:
-    """The project's wellKnown URLs in the manifest: a token there counts too."""
-    for entry in data.get("projects", []):
-        if entry.get("guid") == project.manifest_guid:
-            return [
-                str(block["wellKnown"])
-                for block in (entry.get("webpageUrl"), entry.get("repositoryUrl"))
-                if isinstance(block, dict) and block.get("wellKnown")
-            ]
-    return []
-
-
-def _token_in_well_known(body: bytes, token: str) -> bool:
-    lines = body.decode("utf-8", errors="replace").splitlines()[:WELL_KNOWN_MAX_LINES]
-    return any(line.strip() == token for line in lines)
-
-
-def project_claim_verify(
-    *, claim: ProjectClaim, actor: Any, allow_loopback: bool = False
-) -> Maintainership:
-    """Look for the claim's token in the project's manifest, then at its wellKnown
-    URLs; when found the user becomes a maintainer and the others are told."""
-    if claim.user_id != getattr(actor, "pk", None):
-        raise ClaimError(_("This claim is not yours."))
-    project = claim.project
-    entity = project.entity
-    if entity is None or not entity.manifest_url:
-        raise ClaimError(_("This project has no published funding.json manifest to prove it."))
-    raw = funding_manifest_fetch(url=entity.manifest_url, allow_loopback=allow_loopback)
-    found = claim.token.encode() in raw
-    if not found:
-        data = manifest_parse(raw)
-        for url in _claim_places(project, data):
-            try:
-                body = fetch_url(url, max_bytes=WELL_KNOWN_MAX_BYTES, allow_loopback=allow_loopback)
-            except FetchError:
-                continue
-            if _token_in_well_known(body.body, claim.token):
-                found = True
-                break
-    if not found:
-        raise ClaimError(
-            _("The token was not found in %(url)s nor at the project's wellKnown addresses.")
-            % {"url": entity.manifest_url}
-        )
-    with transaction.atomic():
-        locked = ProjectClaim.objects.select_for_update().get(pk=claim.pk)
-        others = list(
-            Maintainership.objects.filter(project=project)
-            .exclude(user=actor)
-            .order_by("user_id")
-            .values_list("user_id", flat=True)
-        )
-        maintainership, created = Maintainership.objects.get_or_create(
-            project=project,
-            user=actor,
-            defaults={"role": MaintainerRole.MAINTAINER if others else MaintainerRole.OWNER},
-        )
-        if locked.verified_at is None:
-            locked.verified_at = timezone.now()
-            locked.save(update_fields=["verified_at"])
-        if created:
-            log_action(
-                action="projects.claim.verified",
-                obj=locked,
-                actor=actor,
-                data={"project": project.pk, "role": maintainership.role},
-            )
-            _notify_new_maintainer(project=project, who=str(actor), recipients=others)
-    return maintainership
-
-
-def _notify_new_maintainer(*, project: Project, who: str, recipients: list[int]) -> None:
-    """Tell the project's other maintainers, after the commit, who joined them."""
-    mail_enqueue(
-        template="projects/email/new_maintainer",
-        recipients=recipients,
-        context={"project": project.name, "who": who},
-        links={"url": ("projects:detail", [project.slug])},
     )

@@ -18,6 +18,7 @@ from projects.models import (
     Project,
     ProjectUsage,
 )
+from projects.services.catalogue import projects_written
 
 SILL_SOURCE = "sill-2020"
 SILL_CSV = Path(__file__).resolve().parents[1] / "data" / "sill" / "sill-2020.csv"
@@ -84,6 +85,7 @@ def sill_import(*, path: Path = SILL_CSV) -> ImportResult:
             )
         )
         taken = set(Project.objects.values_list("slug", flat=True))
+        written: list[int] = []  # projects whose texts the import wrote
         for row in rows:
             ref = row["ID"].strip()
             if not ref or not row["nom"].strip():
@@ -112,6 +114,7 @@ def sill_import(*, path: Path = SILL_CSV) -> ImportResult:
                     action="projects.project.imported", obj=project, data={"source": SILL_SOURCE}
                 )
                 created += 1
+                written.append(project.pk)
                 continue
             changed = sorted(f for f, value in values.items() if getattr(project, f) != value)
             new_usage = bool(usage) and (project.pk, usage) not in usages
@@ -122,6 +125,7 @@ def sill_import(*, path: Path = SILL_CSV) -> ImportResult:
                 for field in changed:
                     setattr(project, field, values[field])
                 project.save(update_fields=[*changed, "updated_at"])
+                written.append(project.pk)
             if new_usage:
                 ProjectUsage.objects.get_or_create(
                     project=project,
@@ -134,4 +138,5 @@ def sill_import(*, path: Path = SILL_CSV) -> ImportResult:
                 data={"source": SILL_SOURCE, "fields": changed, "usage_added": new_usage},
             )
             updated += 1
+        projects_written(project_ids=written)
     return ImportResult(created=created, updated=updated, unchanged=unchanged)

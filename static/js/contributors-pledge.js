@@ -1,8 +1,9 @@
-// Live preview of the pledge form: euros of each payment to each earmarked
-// project and to the common pool. The server checks everything again.
+// Live preview of the pledge form and the pledge change form (the form with
+// data-cap-bp, contributors/_pledge_preview.html): euros of each payment to
+// each earmarked project and to the common pool. The server checks everything again.
 (function () {
   "use strict";
-  var form = document.getElementById("pledge-form");
+  var form = document.querySelector("form[data-cap-bp]");
   if (!form) { return; }
   var capBp = parseInt(form.dataset.capBp, 10);
   var rowsBody = document.getElementById("pledge-preview-rows");
@@ -45,7 +46,7 @@
     rowsBody.replaceChildren();
     var totalBp = 0;
     var earmarked = 0;
-    document.querySelectorAll(".earmark-row").forEach(function (row) {
+    form.querySelectorAll(".earmark-row").forEach(function (row) {
       var select = row.querySelector("select");
       var share = row.querySelector("input");
       var bp = parseBp(share.value);

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from allocation.services import allocation_month_run
 from contributors.enums import MembershipRole, PledgeFrequency
-from contributors.models import Contributor, MembershipInvitation, Pledge, User
+from contributors.models import Contributor, MembershipInvitation, Pledge, Sbom, User
 from contributors.services import invitation_token_hash
 from funds.enums import PaymentEventSource, PaymentMethod, PaymentStatus, StatementLineStatus
 from funds.models import BankStatement, BankStatementLine, Payment, PaymentRequest, Receipt, Refund
@@ -63,6 +63,7 @@ class Graph:
     manifest_fetch: FundingManifestFetch
     claim_fetch: FundingManifestFetch
     run_period: str
+    sbom: Sbom  # the SBOM of the pledge's contributor
     secrets: dict[str, str] = field(default_factory=dict)
 
     def client(self, persona: str) -> Client:
@@ -244,5 +245,13 @@ def build_graph() -> Graph:
         invitation_token=invitation_token,
         manifest_fetch=manifest_fetch,
         claim_fetch=claim_fetch,
+        sbom=Sbom.objects.create(
+            contributor=pledge.contributor,
+            format="CycloneDX",
+            spec_version="1.5",
+            sha256="0" * 64,
+            size_bytes=2,
+            content=b"{}",
+        ),
         secrets={"administrator": secret},
     )

@@ -136,6 +136,11 @@ TABLE: dict[str, Route] = {
     ),
     # --- API: contributors and funds ------------------------------------------------
     "contributors-api:pledge-list": Route(get=API_SIGNED_IN),
+    # Reads the posted SBOM and stores nothing: anyone signed in.
+    "sbom-matches": Route(
+        get=answers(NOT_ALLOWED, anonymous=FORBIDDEN),
+        post=post_refused(FORBIDDEN, anonymous=FORBIDDEN, allowed=PERSONAS[1:]),
+    ),
     "contributors-api:pledge-detail": Route(
         get=only("contributor", others=NOT_FOUND, anonymous=FORBIDDEN), kwargs=_pk("pledge")
     ),
@@ -283,6 +288,26 @@ TABLE: dict[str, Route] = {
         get=signed_in(),
         post=post_refused(LOGIN, anonymous=LOGIN, allowed=PERSONAS[1:]),
     ),
+    # "Earmark from an SBOM": an SBOM is seen by its contributor (and the
+    # organisation's members) and the administrators, by no one else.
+    "contributors:sbom_upload": Route(
+        get=signed_in(),
+        post=post_refused(LOGIN, anonymous=LOGIN, allowed=PERSONAS[1:]),
+    ),
+    "contributors:sbom_detail": Route(
+        get=only("contributor", "administrator", others=NOT_FOUND, anonymous=LOGIN),
+        kwargs=_pk("sbom"),
+    ),
+    "contributors:sbom_file": Route(
+        get=only("contributor", "administrator", others=NOT_FOUND, anonymous=LOGIN),
+        kwargs=_pk("sbom"),
+    ),
+    "contributors:pledge_sbom_change": Route(
+        get=only("contributor", others=NOT_FOUND, anonymous=LOGIN),
+        kwargs=lambda graph: {"pk": graph.pledge.pk, "sbom_pk": graph.sbom.pk},
+        post=post_refused(NOT_FOUND, anonymous=LOGIN, allowed=("contributor",)),
+        data=lambda graph: {"amount": "99"},
+    ),
     "contributors:pledge_detail": Route(
         get=only("contributor", others=NOT_FOUND, anonymous=LOGIN), kwargs=_pk("pledge")
     ),
@@ -406,10 +431,16 @@ TABLE: dict[str, Route] = {
             "address": "Elsewhere",
         },
     ),
-    # Anyone signed in may claim a project with a published manifest (the claim
-    # page shows the token to publish); proving it is the claim's own test.
+    # Anyone signed in may claim a project (the claim page shows the token to
+    # publish and the review form); proving it is the claim's own test.
     "projects:claim": Route(
         get=signed_in(),
+        kwargs=_slug("claimable"),
+        post=post_refused(LOGIN, anonymous=LOGIN, allowed=PERSONAS[1:]),
+    ),
+    # The claimant asks an administrator to review the claim (POST only).
+    "projects:claim_review": Route(
+        get=post_only_page(),
         kwargs=_slug("claimable"),
         post=post_refused(LOGIN, anonymous=LOGIN, allowed=PERSONAS[1:]),
     ),

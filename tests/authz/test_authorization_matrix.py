@@ -121,6 +121,8 @@ def _admin_other_page(route: Walked, graph: Graph) -> tuple[str, Expect] | None:
             "object_id": project.pk,
         }
         return reverse(route.key, kwargs=kwargs), Expect(404)  # a project has no page URL
+    if route.key == "admin:projects_projectclaim_review":  # a claim's review page
+        return reverse(route.key, kwargs={"pk": graph.claim_fetch.claim_id}), OK
     if route.pattern == "admin/(?P<url>.*)$":
         return f"/{LANGUAGE}/admin/no-such-page/", Expect(404)
     return None

@@ -256,7 +256,7 @@ def test_organisation_and_public_body_commitment(
     )
     assert response.status_code == 302
     form = contributor.get(response["Location"]).content.decode()
-    assert 'value="3000,00"' in form
+    assert 'value="3\u202f000,00"' in form  # grouped, as a person reads it
     pledge_response = _post(
         contributor,
         pay_as=str(organisation.pk),

@@ -288,7 +288,7 @@ def test_french_typography_in_the_portal(
     effect = page.locator("dd", has=page.locator("#effect-project")).text_content() or ""
     assert effect.startswith("Admettre un projet\u202f: Inkscape")
     page.goto(f"/governance/portal/ballots/{round_.pk}/")
-    assert "contrôle 51 % du pot commun" in (page.locator("main").text_content() or "")
+    assert "contrôle 51\u00a0% du pot commun" in (page.locator("main").text_content() or "")
     assert "points de base" not in (page.locator("main").text_content() or "")
     page.screenshot(path=str(screenshot_dir / "i14-round-fr.png"))
 

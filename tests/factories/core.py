@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import factory
 from allauth.account.models import EmailAddress
 
@@ -9,6 +11,7 @@ from contributors.enums import ContributorKind, Visibility
 from contributors.models import Contributor, User
 from projects.enums import MaintainerRole, ProjectStatus
 from projects.models import Maintainership, Project
+from projects.services import project_search_refresh
 
 TEST_PASSWORD = "correct horse battery staple"
 
@@ -47,6 +50,13 @@ class ProjectFactory(factory.django.DjangoModelFactory[Project]):
     summary = "A useful commons."
     licences = factory.LazyFunction(lambda: ["MIT"])
     status = ProjectStatus.PROPOSED
+
+    @classmethod
+    def _create(cls, model_class: Any, *args: Any, **kwargs: Any) -> Project:
+        # As the services that write a project do: its full-text vector stored.
+        project: Project = super()._create(model_class, *args, **kwargs)
+        project_search_refresh(project_ids=[project.pk])
+        return project
 
 
 class MaintainershipFactory(factory.django.DjangoModelFactory[Maintainership]):

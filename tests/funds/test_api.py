@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, TestCase
 from django.urls import include, path
@@ -146,7 +147,7 @@ def test_statement_list_upload_limit_and_refused_decision(
         (statement_id, "s.xml", 3)
     ]
 
-    monkeypatch.setattr("funds.api.views.MAX_STATEMENT_BYTES", 10)
+    monkeypatch.setattr(settings, "STATEMENT_MAX_BYTES", 10)
     large = administrator.post(
         "/api/v1/funds/statements/",
         {"file": SimpleUploadedFile("l.xml", b"<x>" * 4)},
@@ -154,7 +155,7 @@ def test_statement_list_upload_limit_and_refused_decision(
     )
     assert (large.status_code, large.json()) == (
         400,
-        {"file": ["The file is too large for a bank statement."]},
+        {"file": ["The file is too large for a bank statement (at most 10\xa0bytes)."]},
     )
 
     lines = administrator.get(f"/api/v1/funds/statements/{statement_id}/lines/").json()

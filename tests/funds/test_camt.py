@@ -4,10 +4,16 @@ entry, and the reason it gives for each document it refuses."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 
-from funds.camt import MAX_STATEMENT_BYTES, StatementFormatError, parse_statement
+from funds.camt import (
+    StatementFormatError,
+    parse_statement,
+    scan_statements,
+    statement_entries,
+)
 
 pytestmark = [pytest.mark.unit]
 
@@ -93,7 +99,6 @@ def test_a_statement_without_a_creation_date_is_read_without_one() -> None:
 @pytest.mark.parametrize(
     ("content", "reason"),
     [
-        (b" " * (MAX_STATEMENT_BYTES + 1), "The file is too large for a bank statement."),
         (b"<Document><unclosed></Document>", "The file is not well-formed XML."),
         (
             _document(namespace="urn:iso:std:iso:20022:tech:xsd:camt.054.001.02"),
@@ -135,7 +140,6 @@ def test_a_statement_without_a_creation_date_is_read_without_one() -> None:
         ),
     ],
     ids=[
-        "too-large",
         "not-xml",
         "other-message",
         "no-identifier",
@@ -151,3 +155,44 @@ def test_a_statement_without_a_creation_date_is_read_without_one() -> None:
 )
 def test_a_document_it_cannot_read_is_refused_with_the_reason(content: bytes, reason: str) -> None:
     assert _refused(content) == reason
+
+
+def test_a_file_over_the_limit_is_refused_with_the_limit_named(settings: Any) -> None:
+    settings.STATEMENT_MAX_BYTES = len(_document()) - 1
+    assert _refused(_document()) == (
+        f"The file is too large for a bank statement (at most {len(_document()) - 1}\xa0bytes)."
+    )
+    settings.STATEMENT_MAX_BYTES = 50 * 1024 * 1024
+    assert len(parse_statement(_document())) == 1
+
+
+def _two_statements() -> bytes:
+    """Two statements (the second without entries) among elements that look
+    like entries or statements but are not where a statement's are."""
+    stray = f"<Other><Stmt><Id>X</Id>{ENTRY}</Stmt></Other>"
+    return (
+        f'<?xml version="1.0"?><Document xmlns="{NAMESPACE}">{stray}<BkToCstmrStmt>'
+        f"<GrpHdr><MsgId>MSG-2</MsgId>{ENTRY}</GrpHdr>"
+        "<Stmt><Id>S-1</Id><Acct><Id><IBAN>FR7630006000011234567890189</IBAN></Id></Acct>"
+        f"<Bal>{ENTRY}</Bal>{ENTRY}{ENTRY.replace('12.50', '7.00')}</Stmt>"
+        "<SplmtryData><Envlp/></SplmtryData>"
+        "<Stmt><Id>S-2</Id><Acct><Id><IBAN>FR7630006000011234567890189</IBAN></Id></Acct>"
+        "</Stmt></BkToCstmrStmt></Document>"
+    ).encode()
+
+
+def test_an_upload_s_scan_counts_each_statement_s_entries_and_keeps_none() -> None:
+    scanned = scan_statements(_two_statements())
+    assert [(s.statement_id, s.message_id, s.entry_count, s.entries) for s in scanned] == [
+        ("S-1", "MSG-2", 2, []),
+        ("S-2", "MSG-2", 0, []),
+    ]
+    assert [len(s.entries) for s in parse_statement(_two_statements())] == [2, 0]
+
+
+def test_the_entries_of_one_statement_are_streamed_and_a_missing_one_is_refused() -> None:
+    entries = statement_entries(_two_statements(), "S-1")
+    assert [entry.amount_cents for entry in entries] == [1250, 700]
+    assert list(statement_entries(_two_statements(), "S-2")) == []
+    with pytest.raises(StatementFormatError, match=r"^The file holds no statement\.$"):
+        list(statement_entries(_two_statements(), "S-3"))

@@ -7,6 +7,7 @@ from funds.enums import AccountKind, JournalSource
 from funds.models import Journal, JournalLeg
 from funds.selectors import account_balance_cents, pool_balance_cents, project_balances_cents
 from funds.services import LedgerError, journal_post, ledger_account
+from funds.services.ledger import ledger_accounts
 from tests.factories import ProjectFactory
 from tests.services import is_postgresql, need
 
@@ -87,6 +88,8 @@ def test_a_project_account_needs_its_project() -> None:
         ledger_account(kind=AccountKind.PROJECT)
     with pytest.raises(LedgerError):
         ledger_account(kind=AccountKind.POOL, project=ProjectFactory.create())
+    with pytest.raises(LedgerError):
+        ledger_accounts(kinds=[AccountKind.POOL, AccountKind.PROJECT])
 
 
 def _check_deferred_now() -> None:

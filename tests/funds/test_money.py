@@ -23,6 +23,8 @@ from funds.money import (
     bp_input,
     euros_input,
     format_money,
+    format_number,
+    format_percent_bp,
     parse_amount_cents,
     parse_percent_bp,
     positive_money,
@@ -234,7 +236,14 @@ def test_percent_to_basis_points() -> None:
 
 @pytest.mark.unit
 @pytest.mark.parametrize(
-    ("cents", "text"), [(5000, "50,00"), (5, "0,05"), (123456, "1234,56"), (-150, "-1,50")]
+    ("cents", "text"),
+    [
+        (5000, "50,00"),
+        (5, "0,05"),
+        (123456, "1\u202f234,56"),
+        (100_000_000, "1\u202f000\u202f000,00"),
+        (-150, "-1,50"),
+    ],
 )
 def test_euros_input_reads_back(cents: int, text: str) -> None:
     assert euros_input(cents) == text
@@ -249,6 +258,30 @@ def test_euros_input_reads_back(cents: int, text: str) -> None:
 def test_bp_input_reads_back(bp: int, text: str) -> None:
     assert bp_input(bp) == text
     assert parse_percent_bp(text) == bp
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    ("language", "bp", "decimals", "text"),
+    [
+        ("fr", 1020, 2, "10,20\u00a0%"),
+        ("en", 1020, 2, "10.20 %"),
+        ("fr", 5100, None, "51\u00a0%"),
+        ("en", 1250, None, "12.5 %"),
+        ("fr", 1, None, "0,01\u00a0%"),
+    ],
+)
+def test_percent_in_the_readers_format(
+    language: str, bp: int, decimals: int | None, text: str
+) -> None:
+    """Issue 14 item 13: "10.20 %" reads "10,20 %" in French, a no-break space before %."""
+    assert format_percent_bp(bp, decimals=decimals, locale=language) == text
+
+
+@pytest.mark.unit
+def test_numbers_grouped_in_the_readers_format() -> None:
+    assert format_number(5100, "fr") == "5\u202f100"
+    assert format_number(1_000_000, "en") == "1,000,000"
 
 
 # --- Pages and PDFs -------------------------------------------------------------------

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, TestCase
 
@@ -155,7 +156,24 @@ def test_refused_decisions_and_payments_are_explained(
     assert _messages(again) == ["This payment request is not awaiting payment."]
     assert Receipt.objects.filter(payment=request.payment).count() == 1
 
-    monkeypatch.setattr("funds.forms.MAX_STATEMENT_BYTES", 10)
+    monkeypatch.setattr(settings, "STATEMENT_MAX_BYTES", 10)
     large = _upload(administrator, SMALL.read_bytes())
     assert large.status_code == 400
-    assert "The file is too large for a bank statement." in large.text
+    assert "The file is too large for a bank statement (at most 10\xa0bytes)." in large.text
+
+
+def test_a_body_larger_than_the_largest_statement_is_refused_unread(
+    administrator: Client,
+) -> None:
+    """A 413 from the Content-Length, naming the limit (50 MB by default)."""
+    boundary = "librery-boundary"
+    response = administrator.generic(
+        "POST",
+        URL,
+        f"--{boundary}--\r\n".encode(),
+        content_type=f"multipart/form-data; boundary={boundary}",
+        CONTENT_LENGTH=settings.STATEMENT_MAX_BYTES + 65_537,
+    )
+    assert response.status_code == 413
+    assert "The file is too large for a bank statement (at most 50.0\xa0MB)." in response.text
+    assert BankStatement.objects.count() == 0

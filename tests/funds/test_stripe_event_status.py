@@ -11,16 +11,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from django.test import Client
+from django.test import Client, TestCase
 from django.utils import timezone
 
 from funds.enums import PaymentEventSource, PaymentStatus, StripeEventStatus
 from funds.models import Payment, Refund, StripeEvent
 from funds.services import payment_succeed
 from funds.stripe.client import DisputeState, EventState, GatewayError, StripeGateway, use_gateway
-from funds.stripe.webhooks import stripe_event_process
+from funds.stripe.webhooks import stripe_event_handle, stripe_event_process
+from funds.tasks import handle_stripe_event
 from tests.factories.contributors import PledgeFactory
 from tests.factories.funds import PaymentFactory
+from tests.tasks import queued_tasks
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 WEBHOOK_SECRET = "whsec_status_tests"
@@ -143,7 +145,25 @@ def test_a_crash_is_recorded_failed_outside_the_rollback_then_handled_again() ->
     assert Refund.objects.count() == 1
 
 
-def test_the_webhook_still_answers_500_on_a_crash_and_keeps_the_failure(settings: Any) -> None:
+def _signed_webhook(payload: bytes) -> Any:
+    timestamp = int(time.time())
+    digest = hmac.new(
+        WEBHOOK_SECRET.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256
+    ).hexdigest()
+    return Client().post(
+        "/webhooks/stripe/",
+        data=payload,
+        content_type="application/json",
+        HTTP_STRIPE_SIGNATURE=f"t={timestamp},v1={digest}",
+    )
+
+
+def test_the_webhook_answers_at_once_and_its_task_keeps_a_crash_as_failed(
+    settings: Any,
+) -> None:
+    """The webhook stores the event and enqueues its handling; Stripe down in
+    the task: the failure is kept and raised (the task retries), a redelivery
+    takes it again, and the next handling books it once."""
     settings.USE_STRIPE = True
     card_payment(intent="pi_ok", succeeded=True)
     payload = json.dumps(
@@ -156,25 +176,43 @@ def test_the_webhook_still_answers_500_on_a_crash_and_keeps_the_failure(settings
             "data": {"object": {"id": "dp_1", "object": "dispute"}},
         }
     ).encode()
-    timestamp = int(time.time())
-    digest = hmac.new(
-        WEBHOOK_SECRET.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256
-    ).hexdigest()
+    disputes = {"dp_1": DisputeState("dp_1", "needs_response", 5000, "pi_ok", 0)}
 
-    with use_gateway(DisputeStripe({}, down=True)):
-        response = Client(raise_request_exception=False).post(
-            "/webhooks/stripe/",
-            data=payload,
-            content_type="application/json",
-            HTTP_STRIPE_SIGNATURE=f"t={timestamp},v1={digest}",
-        )
+    with (
+        use_gateway(DisputeStripe(disputes, down=True)),
+        queued_tasks(handle_stripe_event, run=False) as queued,
+        TestCase.captureOnCommitCallbacks(execute=True),
+    ):
+        response = _signed_webhook(payload)
+        again = _signed_webhook(payload)  # not handled yet: a no-op
 
-    assert response.status_code == 500
+    assert (response.status_code, response.json()) == (200, {"received": True, "new": True})
+    assert again.json() == {"received": True, "new": False}
+    assert record("evt_http") == (StripeEventStatus.RECEIVED, "", False)
+    stored = StripeEvent.objects.get(stripe_event_id="evt_http")
+    assert queued == [{"event_id": stored.pk}]
+    with (
+        use_gateway(DisputeStripe(disputes, down=True)),
+        pytest.raises(GatewayError, match="unreachable"),
+    ):
+        stripe_event_handle(event_id=stored.pk)
     assert record("evt_http") == (
         StripeEventStatus.FAILED,
         "GatewayError: Stripe is unreachable",
         True,
     )
+    assert Refund.objects.count() == 0
+
+    with (
+        use_gateway(DisputeStripe(disputes)),
+        queued_tasks(handle_stripe_event, at_once=True),
+        TestCase.captureOnCommitCallbacks(execute=True),
+    ):
+        assert _signed_webhook(payload).json() == {"received": True, "new": True}
+    assert record("evt_http") == (StripeEventStatus.SUCCEEDED, "", True)
+    assert stripe_event_handle(event_id=stored.pk) is False
+    assert stripe_event_handle(event_id=stored.pk + 1000) is False
+    assert Refund.objects.count() == 1
 
 
 def test_the_admin_shows_status_and_error_read_only(administrator: Client) -> None:
@@ -208,3 +246,29 @@ def test_the_admin_shows_status_and_error_read_only(administrator: Client) -> No
     assert refused.status_code == 403
     event.refresh_from_db()
     assert event.status == StripeEventStatus.FAILED
+
+
+class FinishedMeanwhileStripe(DisputeStripe):
+    """Another worker handles the event while this one is asking Stripe."""
+
+    def dispute_retrieve(self, dispute_id: str) -> DisputeState:
+        StripeEvent.objects.update(status=StripeEventStatus.SUCCEEDED, handled_at=timezone.now())
+        return super().dispute_retrieve(dispute_id)
+
+
+def test_an_event_another_worker_handled_meanwhile_is_not_handled_twice() -> None:
+    card_payment(intent="pi_ok", succeeded=True)
+    disputes = {"dp_1": DisputeState("dp_1", "needs_response", 5000, "pi_ok", 0)}
+    StripeEvent.objects.create(
+        stripe_event_id="evt_twice",
+        type="charge.dispute.created",
+        object_id="dp_1",
+        source=SOURCE,
+        received_at=timezone.now(),
+    )
+    stored = StripeEvent.objects.get()
+
+    with use_gateway(FinishedMeanwhileStripe(disputes)):
+        assert stripe_event_handle(event_id=stored.pk) is False
+
+    assert Refund.objects.count() == 0

@@ -150,9 +150,16 @@ def test_a_visitor_pledges_50_euros_monthly_and_pays_with_stripe_js(
 
     fill_pledge_form(page, amount="50", shares=[(first.pk, "30"), (second.pk, "20")])
     page.get_by_role("button", name="Confirm my pledge").click()
-    page.wait_for_url("**/en/contribute/pledges/*/")
-    page.locator("#pledge-pay").click()
+    # A pledge by card goes straight to its payment, which recaps the earmarks.
     page.wait_for_url("**/en/funds/pledges/*/pay/")
+    recap = page.locator("#earmark-recap tbody tr")
+    assert recap.nth(0).inner_text().split("\t") == ["Alpha Commons", "30 %", "€15.00"]
+    assert recap.nth(1).inner_text().split("\t") == ["Beta Commons", "20 %", "€10.00"]
+    assert page.locator("#earmark-recap tfoot").inner_text().split("\t") == [
+        "Common pool",
+        "",
+        "€25.00",
+    ]
 
     # localstripe's Stripe.js renders its card element as plain inputs.
     card = page.locator("#stripe-card")

@@ -13,9 +13,9 @@ from funds.enums import AccountKind, PaymentEventSource, PaymentMethod, PaymentS
 from funds.models import Payment, Receipt
 from funds.selectors import account_balance_cents, books_check
 from funds.stripe import amounts
+from funds.stripe.refunds import payment_refund
 from funds.stripe.services import (
     StripePaymentError,
-    payment_refund,
     payment_sync,
     stripe_checkout_complete,
     stripe_checkout_start,

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from django.db import transaction
-from django.test import Client
+from django.test import Client, TestCase
 
 from contributors.models import Pledge
 from funds.enums import AccountKind, PaymentMethod, PaymentStatus
@@ -30,6 +30,7 @@ from funds.stripe.client import (
     use_gateway,
 )
 from funds.stripe.services import _payment_claim, stripe_checkout_start
+from funds.tasks import handle_stripe_event
 from tests import services
 from tests.factories.contributors import PledgeFactory
 from tests.funds.conftest import STRIPE_WEBHOOK_SECRET, localstripe_call
@@ -40,6 +41,7 @@ from tests.funds.test_stripe_payments import (
     confirm_setup,
     pay,
 )
+from tests.tasks import queued_tasks
 
 pytestmark = [pytest.mark.integration]
 WEBHOOK_URL = "/webhooks/stripe/"
@@ -67,9 +69,18 @@ def event_payload(
 
 
 def post(client: Client, payload: bytes, signature: str) -> Any:
-    return client.post(
-        WEBHOOK_URL, data=payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=signature
-    )
+    """Deliver a webhook; the handling task it enqueues once the event is
+    stored runs at once, as a worker would."""
+    with (
+        queued_tasks(handle_stripe_event, at_once=True),
+        TestCase.captureOnCommitCallbacks(execute=True),
+    ):
+        return client.post(
+            WEBHOOK_URL,
+            data=payload,
+            content_type="application/json",
+            HTTP_STRIPE_SIGNATURE=signature,
+        )
 
 
 def charged_behind_our_back(base: str, *, card: str = CARD_OK, amount: int = 5000) -> Payment:
@@ -263,7 +274,8 @@ def test_the_same_webhook_delivered_50_times_at_once_books_once(
         except urllib.error.HTTPError as error:
             return int(error.code), False
 
-    with ThreadPoolExecutor(max_workers=20) as pool:
+    # Each live-server thread runs the handling task it enqueues, as a worker would.
+    with queued_tasks(handle_stripe_event, at_once=True), ThreadPoolExecutor(20) as pool:
         answers = list(pool.map(deliver, range(50)))
 
     assert [status for status, _new in answers] == [200] * 50
@@ -290,22 +302,25 @@ def test_localstripe_signed_webhooks_book_a_sepa_payment_on_our_live_server(
         "/_config/webhooks/librery",
         {"url": live_server.url + WEBHOOK_URL, "secret": STRIPE_WEBHOOK_SECRET},
     )
-    try:
-        pledge = PledgeFactory.create(amount_cents=4200, payment_method=PaymentMethod.SEPA_DEBIT)
-        payment = pay(localstripe, pledge, iban=IBAN_OK)
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            payment.refresh_from_db()
-            if payment.status == PaymentStatus.SUCCEEDED:
-                break
-            time.sleep(0.1)
-    finally:
-        localstripe_call(
-            localstripe,
-            "POST",
-            "/_config/webhooks/librery",
-            {"url": live_server.url + WEBHOOK_URL, "secret": "x", "events": ["none.none"]},
-        )
+    with queued_tasks(handle_stripe_event, at_once=True):
+        try:
+            pledge = PledgeFactory.create(
+                amount_cents=4200, payment_method=PaymentMethod.SEPA_DEBIT
+            )
+            payment = pay(localstripe, pledge, iban=IBAN_OK)
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline:
+                payment.refresh_from_db()
+                if payment.status == PaymentStatus.SUCCEEDED:
+                    break
+                time.sleep(0.1)
+        finally:
+            localstripe_call(
+                localstripe,
+                "POST",
+                "/_config/webhooks/librery",
+                {"url": live_server.url + WEBHOOK_URL, "secret": "x", "events": ["none.none"]},
+            )
     assert payment.status == PaymentStatus.SUCCEEDED
     succeeded = payment.events.get(status="succeeded")
     assert succeeded.source == "stripe_webhook"

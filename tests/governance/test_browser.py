@@ -95,7 +95,7 @@ def test_round_with_euro_preview_receipt_and_public_result(
     # The same figures in French numbers on the French page.
     page.goto(page.url.replace("/en/", "/", 1))
     assert page.locator("#pool-shares tbody tr").first.inner_text() == (
-        "Alpha Commons\t51/200\t25,50 %\t2\u202f550,00\u00a0€"
+        "Alpha Commons\t51/200\t25,50\u00a0%\t2\u202f550,00\u00a0€"
     )
     assert page.locator("#bundle-hash").inner_text() == released.bundle_hash
     page.screenshot(path=str(screenshot_dir / "governance-decision.png"))

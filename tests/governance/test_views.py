@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from contributors.models import User
-from governance import services, tally
+from governance import selectors, services, tally, views
 from governance.enums import BallotKind
 from governance.models import Ballot, Mandate, Vote
 from projects.enums import ProjectStatus
@@ -42,7 +42,7 @@ def released_ballot(
 
 def test_about_page_shows_the_colleges_and_weights(anonymous: Client, colleges: None) -> None:
     page = anonymous.get("/en/governance/").text
-    assert "<td>Commoners</td><td>5100</td><td>7</td>" in page
+    assert "<td>Commoners</td><td>5,100</td><td>7</td>" in page
     assert 'href="/en/governance/register/"' in page
 
 
@@ -56,7 +56,7 @@ def test_about_page_lists_seats_and_vacancies_in_constant_queries(
     mandates = [seat_up("commoners", n, substitute=None) for n in range(1, rows + 1)]
     with django_assert_num_queries(4):  # weights, colleges, mandates, seats
         page = anonymous.get("/en/governance/").text
-    assert f"<td>Commoners #1</td><td>{mandates[0].holder.display_name}</td>" in page
+    assert f"<td>Commoners, seat 1</td><td>{mandates[0].holder.display_name}</td>" in page
     assert page.count("Vacant") == 15 - rows
 
 
@@ -139,7 +139,7 @@ def test_public_register_decision_and_bundle(
     page = anonymous.get(f"/en/governance/register/{ballot.pk}/").text
     assert ballot.bundle_hash in page
     assert (
-        "<td>Commoners</td><td>5100</td><td>3</td><td>2</td><td>yes</td><td>2</td><td>0</td><td>0</td><td>1/1</td>"
+        "<td>Commoners</td><td>5,100</td><td>3</td><td>2</td><td>yes</td><td>2</td><td>0</td><td>0</td><td>1/1</td>"
         in page
     )
     response = anonymous.get(f"/en/governance/register/{ballot.pk}/bundle.json")
@@ -160,6 +160,36 @@ def test_public_register_decision_and_bundle(
     assert anonymous.get(f"/en/governance/register/{draft.pk}/").status_code == 404
 
 
+def test_register_is_paginated_and_lists_leave_the_json_out(
+    anonymous: Client,
+    board: dict[str, list[User]],
+    staff: User,
+    monkeypatch: pytest.MonkeyPatch,
+    django_assert_num_queries: Any,
+) -> None:
+    monkeypatch.setattr(views, "REGISTER_PAGE_SIZE", 2)
+    first, second, third = (
+        released_ballot(staff, board["commoners"][:2], choice="for") for _ in range(3)
+    )
+    page_1 = anonymous.get("/en/governance/register/").text
+    assert "3 decisions released." in page_1
+    assert "Page 1 of 2" in page_1
+    assert f"/en/governance/register/{third.pk}/" in page_1
+    assert f"/en/governance/register/{first.pk}/" not in page_1
+    page_2 = anonymous.get("/en/governance/register/?page=2").text
+    assert f"/en/governance/register/{first.pk}/" in page_2
+    assert f"/en/governance/register/{second.pk}/" not in page_2
+    assert anonymous.get("/en/governance/register/?page=99").status_code == 200
+    french = anonymous.get("/governance/register/").text
+    assert "3 décisions publiées." in french
+    row = selectors.released_decisions().first()
+    assert row is not None
+    with django_assert_num_queries(1):  # a deferred column is read only when asked for
+        assert row.bundle == third.bundle
+    listed = anonymous.get("/api/v1/governance/decisions/").json()
+    assert listed["results"][0]["result"] == third.result
+
+
 @pytest.mark.parametrize("rows", [1, 3])
 def test_register_queries_do_not_grow(
     anonymous: Client,
@@ -170,7 +200,8 @@ def test_register_queries_do_not_grow(
 ) -> None:
     for _ in range(rows):
         released_ballot(staff, board["commoners"][:2], choice="for")
-    with django_assert_num_queries(3):  # released, in progress, the publication log's head
+    # the count, a page of released ballots, those in progress, the publication log's head
+    with django_assert_num_queries(4):
         anonymous.get("/en/governance/register/")
     with django_assert_num_queries(2):
         anonymous.get("/api/v1/governance/decisions/")

@@ -9,7 +9,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from librery.models import LogEntry
@@ -176,3 +177,25 @@ def test_two_threads_moving_the_same_row_write_one_event() -> None:
     assert recorder.calls == [(project.pk, "proposed", "admitted")]
     assert [action for action, _id, _data in actions()] == ["tests.project.admitted"]
     assert Project.objects.get(pk=project.pk).status == "admitted"
+
+
+@pytest.mark.django_db
+def test_a_row_the_caller_locked_is_moved_as_it_is_without_a_second_read() -> None:
+    project = ProjectFactory.create()
+    with transaction.atomic():
+        row = Project.objects.select_for_update().get(pk=project.pk)
+        with CaptureQueriesContext(connection) as captured:
+            moved, changed = move(row, "admitted", locked=True)
+
+    assert (moved is row, changed, Project.objects.get(pk=project.pk).status) == (
+        True,
+        True,
+        "admitted",
+    )
+    statements = [query["sql"] for query in captured.captured_queries]
+    assert [sql.split()[0] for sql in statements] == ["UPDATE", "INSERT"]  # status, audit
+
+
+def test_a_row_said_locked_outside_a_transaction_is_refused() -> None:
+    with pytest.raises(RuntimeError, match="transaction open"):
+        move(Project(pk=1, status="proposed"), "admitted", locked=True)

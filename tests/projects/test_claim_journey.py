@@ -50,7 +50,7 @@ def _register_and_claim(
     name = manifest["projects"][0]["name"]
     assert name in page.locator("h1").inner_text()
 
-    page.get_by_role("link", name="I maintain this project: claim it").click()
+    page.get_by_role("link", name="Claim this project").click()
     token = page.locator("#claim-token").inner_text().strip()
     assert token.startswith("librery-claim-")
     page.get_by_role("button", name="Verify my claim").click()

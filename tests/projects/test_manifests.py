@@ -269,11 +269,17 @@ def test_claim_through_the_well_known_file(
     assert membership.role == MaintainerRole.OWNER
 
 
-def test_claims_need_a_published_manifest(outsider: Client) -> None:
+def test_claims_need_no_published_manifest(outsider: Client, maintainer: Client) -> None:
+    """Every project can be claimed (an administrator's review at least; see
+    test_claims.py), except by its own maintainers."""
     project = ProjectFactory.create()
     response = outsider.get(f"/en/projects/{project.slug}/claim/")
-    assert response.status_code == 302
-    assert not ProjectClaim.objects.exists()
+    assert response.status_code == 200
+    assert ProjectClaim.objects.count() == 1
+    mine = Maintainership.objects.get().project
+    refused = maintainer.get(f"/en/projects/{mine.slug}/claim/")
+    assert refused["Location"] == f"/en/projects/{mine.slug}/"
+    assert ProjectClaim.objects.count() == 1
 
 
 def test_admitted_projects_expose_their_funding_json(anonymous: Client) -> None:

@@ -218,9 +218,10 @@ def test_project_page_queries_do_not_grow(
     # 6, the project's payouts and the balance waiting for the next batch, what
     # the monthly allocations gave (their contributors are one query more when a
     # run gave any: none here) and the earmarked money waiting for the next one.
-    # The public contributors are counted, then their page read (when any):
-    # 11 queries at most whatever the history.
-    with django_assert_max_num_queries(11):
+    # The public contributors are counted, then their page read (when any), and
+    # the contributors whose SBOMs hold the project counted:
+    # 12 queries at most whatever the history.
+    with django_assert_max_num_queries(12):
         response = anonymous.get(f"/en/projects/{project.slug}/")
     assert response.status_code == 200
     assert len(response.context["maintainers"]) == count
