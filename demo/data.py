@@ -34,6 +34,7 @@ from contributors.enums import (
 )
 from contributors.models import Commitment, Contributor, Pledge, User
 from demo.disbursement import demo_administrator_totp, demo_disbursement
+from demo.sbom import demo_identifiers
 from funds import services as fund_services
 from funds.enums import PaymentMethod, PaymentRequestStatus
 from funds.models import PaymentRequest
@@ -192,6 +193,7 @@ def _demo_load(*, now: datetime) -> list[DemoUser]:
         source=project_services.SILL_SOURCE, name__in=ADMITTED_SILL_NAMES
     ):
         project_services.project_admit(project=project, actor=admin, reference=DEMO_DECISION)
+    demo_identifiers()
 
     maintainer = _demo_user(MAINTAINER)
     maintained = Project.objects.filter(name="Qgis").first()

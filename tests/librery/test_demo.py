@@ -12,7 +12,10 @@ from django.test import Client
 from django.utils import timezone
 
 from contributors.models import Commitment, Contributor, Pledge, User
+from contributors.sbom import sbom_parse
+from contributors.selectors_sbom import sbom_match
 from demo import data as demo
+from demo.sbom import DEMO_IDENTIFIERS, DEMO_SBOM
 from funds.enums import PaymentRequestStatus, PaymentStatus
 from funds.models import Payment, PaymentRequest, Receipt
 from funds.selectors import books_check
@@ -87,6 +90,7 @@ def test_demo_loads_twice_without_change() -> None:
     assert first["projects.PayoutAccount"] == 2
     assert first["allocation.Approval"] == 2
     assert first["allocation.PayoutBatch"] == 1
+    assert first["projects.ProjectIdentifier"] >= len(DEMO_IDENTIFIERS)
 
 
 def test_the_books_hold_after_the_demo() -> None:
@@ -302,3 +306,15 @@ def test_the_demo_month_is_approved_by_both_administrators_with_its_batch(
     # The demo maintainer sees the payout on "My projects".
     page = _client_for(demo.MAINTAINER.email).get("/en/projects/mine/")
     assert payout.end_to_end_id in page.text
+
+
+def test_the_demo_sbom_names_demo_projects() -> None:
+    """The SBOM shipped with the demo matches admitted demo projects, one project
+    of the catalogue that is not admitted, and components outside it."""
+    demo.demo_load()
+    parsed = sbom_parse(DEMO_SBOM.read_bytes())
+    matches = sbom_match(parsed.components)
+    matched = [m.project.name for m in matches.matched]
+    assert matched == ["GLPI", "LibreOffice", "PostgreSQL", "Qgis"]
+    assert [m.project.name for m in matches.not_admitted] == ["Redis"]
+    assert sorted(c.name for c in matches.unmatched) == ["left-pad", "requests"]

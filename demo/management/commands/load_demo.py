@@ -35,4 +35,8 @@ class Command(BaseCommand):
             "  Open now: a motion and a pool allocation round (seat holders vote in the "
             "governance portal); an earlier round is in the decision register."
         )
+        self.stdout.write(
+            "  Earmark from an SBOM: upload demo/data/demo-application.cdx.json on the "
+            'pledge form\'s "Earmark from an SBOM" page (it names demo projects).'
+        )
         self.stdout.write("")
