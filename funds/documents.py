@@ -7,7 +7,6 @@ from collections.abc import Callable
 from datetime import timedelta
 from io import BytesIO
 
-from babel.numbers import get_decimal_symbol
 from django.conf import settings
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
@@ -18,7 +17,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from funds.epc import draw_qr, epc_payload, group_iban
 from funds.models import PaymentRequest, Receipt
-from funds.money import babel_locale, format_money
+from funds.money import format_money, format_percent_bp
 
 # A payment request is due this many days after it is issued.
 PAYMENT_DUE_DAYS = 30
@@ -72,15 +71,6 @@ def _document(
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()
-
-
-def _percent(bp: int, language: str) -> str:
-    """A share in basis points as the site shows it: "25 %", "12,5 %" in French."""
-    whole, part = divmod(bp, 100)
-    if part == 0:
-        return f"{whole} %"
-    decimals = f"{part:02d}".rstrip("0")
-    return f"{whole}{get_decimal_symbol(babel_locale(language))}{decimals} %"
 
 
 def payment_request_pdf(request: PaymentRequest) -> bytes:
@@ -157,7 +147,7 @@ def receipt_pdf(receipt: Receipt, language: str) -> bytes:
         if receipt.reverses_id is not None:
             lines.append((_("Reverses receipt"), f"#{receipt.reverses_id}"))
         earmarks = [
-            f"{line.project.name} ({_percent(line.share_bp, language)})"
+            f"{line.project.name} ({format_percent_bp(line.share_bp, locale=language)})"
             for line in receipt.earmark_lines.select_related("project").order_by(
                 "project__name", "project_id"
             )
