@@ -10,23 +10,21 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core import mail
 
 from contributors.models import Pledge, User
 from funds.models import Payment
 from governance.models import College, CollegeWeight, Mandate, Seat
 from projects.enums import ProjectStatus
 from tests.browser import log_in
-from tests.factories import TEST_PASSWORD, ProjectFactory
+from tests.e2e.journeys import count_loads, sign_up_from_support
+from tests.factories import ProjectFactory
 from tests.factories.contributors import PledgeFactory
 from tests.funds.conftest import _localstripe_server, localstripe  # noqa: F401 -- fixtures
 from tests.funds.test_stripe_payments import CARD_OK
-from tests.mail import mail_tasks
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -35,15 +33,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 # contributions". The issue counted about 17; 9 before the pledge by card
 # went straight to its payment instead of the pledge page's "Pay now".
 MOST_PAGE_LOADS = 8
-
-
-def _count_loads(page: Any) -> list[str]:
-    loads: list[str] = []
-    page.on(
-        "framenavigated",
-        lambda frame: loads.append(frame.url) if frame == page.main_frame else None,
-    )
-    return loads
 
 
 def _pay_by_card(page: Any) -> None:
@@ -63,22 +52,9 @@ def test_from_support_this_project_to_paid_by_card_in_few_page_loads(
     screenshot_dir: Path,
 ) -> None:
     project = ProjectFactory.create(name="Inkscape", status=ProjectStatus.ADMITTED)
-    loads = _count_loads(page)
-    page.goto(f"/en/projects/{project.slug}/")
-    page.get_by_role("link", name="Support this project").click()
-    page.wait_for_url(lambda url: "/en/accounts/login/?next=" in url)
-    page.locator("main").get_by_role("link", name="Sign up").click()
-    page.wait_for_url(lambda url: "/en/accounts/signup/?next=" in url)
-    page.get_by_label("Email").fill("newcomer@example.org")
-    page.get_by_label("Name shown publicly").fill("Newcomer")
-    page.locator("input[name=password1]").fill(TEST_PASSWORD)
-    page.locator("input[name=password2]").fill(TEST_PASSWORD)
-    with mail_tasks():
-        page.locator("main form button[type=submit]").last.click()
-        page.wait_for_url(lambda url: "/en/accounts/confirm-email/" in url)
-    link = re.search(r"http://\S+/accounts/confirm-email/\S+", str(mail.outbox[-1].body))
-    assert link is not None
-    page.goto("/" + link.group(0).split("/", 3)[3])  # the link, opened from the mail
+    loads = count_loads(page)
+    path = sign_up_from_support(page, project)
+    page.goto("/" + path)  # the link, opened from the mail
     page.locator("main form button[type=submit]").click()
     page.wait_for_url(f"**/en/contribute/pledge/?project={project.slug}")
     # The form is prefilled: the project earmarked, card offered first, monthly.

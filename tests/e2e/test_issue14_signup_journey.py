@@ -5,46 +5,17 @@ loads from the project page's button to the pledge recorded."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core import mail
 
 from contributors.models import Pledge
 from projects.enums import ProjectStatus
+from tests.e2e.journeys import count_loads, sign_up_from_support
 from tests.factories import TEST_PASSWORD, ProjectFactory
-from tests.mail import mail_tasks
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def _count_loads(page: Any) -> list[str]:
-    loads: list[str] = []
-    page.on(
-        "framenavigated",
-        lambda frame: loads.append(frame.url) if frame == page.main_frame else None,
-    )
-    return loads
-
-
-def _sign_up_from_support(page: Any, project: Any) -> str:
-    page.goto(f"/en/projects/{project.slug}/")
-    page.get_by_role("link", name="Support this project").click()
-    page.wait_for_url(lambda url: "/en/accounts/login/?next=" in url)
-    page.locator("main").get_by_role("link", name="Sign up").click()
-    page.wait_for_url(lambda url: "/en/accounts/signup/?next=" in url)
-    page.get_by_label("Email").fill("newcomer@example.org")
-    page.get_by_label("Name shown publicly").fill("Newcomer")
-    page.locator("input[name=password1]").fill(TEST_PASSWORD)
-    page.locator("input[name=password2]").fill(TEST_PASSWORD)
-    with mail_tasks():
-        page.locator("main form button[type=submit]").last.click()
-        page.wait_for_url(lambda url: "/en/accounts/confirm-email/" in url)
-    link = re.search(r"http://\S+/accounts/confirm-email/\S+", str(mail.outbox[-1].body))
-    assert link is not None
-    return link.group(0).split("/", 3)[3]
 
 
 def test_the_pledge_survives_sign_up_and_confirmation(
@@ -52,8 +23,8 @@ def test_the_pledge_survives_sign_up_and_confirmation(
 ) -> None:
     settings.USE_STRIPE = False
     project = ProjectFactory.create(name="Inkscape", status=ProjectStatus.ADMITTED)
-    loads = _count_loads(page)
-    path = _sign_up_from_support(page, project)
+    loads = count_loads(page)
+    path = sign_up_from_support(page, project)
     assert f"next=%2Fen%2Fcontribute%2Fpledge%2F%3Fproject%3D{project.slug}" in path
     page.goto("/" + path)
     page.locator("main form button[type=submit]").click()
@@ -76,7 +47,7 @@ def test_the_confirmation_link_in_another_browser_still_leads_to_the_pledge(
     page: Any, live_server: Any
 ) -> None:
     project = ProjectFactory.create(name="Inkscape", status=ProjectStatus.ADMITTED)
-    path = _sign_up_from_support(page, project)
+    path = sign_up_from_support(page, project)
     other = page.context.browser.new_context(base_url=live_server.url, locale="en-GB")
     try:
         tab = other.new_page()
