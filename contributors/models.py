@@ -367,6 +367,15 @@ class Pledge(models.Model):
                 condition=models.Q(status__in=PledgeStatus.values), name="pledge_status_valid"
             ),
         ]
+        indexes = [
+            # The daily charge run's selection: active monthly pledges by next
+            # charge date, never a scan of every pledge ever made.
+            models.Index(
+                fields=["next_charge_date"],
+                name="pledge_monthly_due",
+                condition=models.Q(frequency=PledgeFrequency.MONTHLY, status=PledgeStatus.ACTIVE),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"pledge #{self.pk} {self.frequency} {self.amount_cents} {self.currency}"

@@ -469,16 +469,7 @@ def pledges_charge_due(*, today: date) -> ChargeRun:
     `Payment` per (pledge, month, attempt) with the idempotency key
     ``pledge_{id}_{YYYY-MM}`` (``_a2``... for retries): running this twice,
     or at the same time, charges nobody twice."""
-    due_ids = list(
-        Pledge.objects.filter(
-            frequency=PledgeFrequency.MONTHLY,
-            status=PledgeStatus.ACTIVE,
-            next_charge_date__lte=today,
-            payment_method__in=list(STRIPE_METHOD_TYPES),
-        )
-        .exclude(stripe_payment_method_id="")
-        .values_list("pk", flat=True)
-    )
+    due_ids = list(pledges_due(today=today).values_list("pk", flat=True))
     charged = 0
     for pledge_id in due_ids:
         try:
@@ -497,6 +488,17 @@ def pledges_charge_due(*, today: date) -> ChargeRun:
         except GatewayError:
             logger.exception("monthly retry interrupted", extra={"payment": failed.pk})
     return ChargeRun(charged=charged, retried=retried)
+
+
+def pledges_due(*, today: date) -> QuerySet[Pledge]:
+    """Active monthly pledges paid through Stripe whose month is due, read through
+    the partial index `pledge_monthly_due` (never a scan of every pledge)."""
+    return Pledge.objects.filter(
+        frequency=PledgeFrequency.MONTHLY,
+        status=PledgeStatus.ACTIVE,
+        next_charge_date__lte=today,
+        payment_method__in=list(STRIPE_METHOD_TYPES),
+    ).exclude(stripe_payment_method_id="")
 
 
 def retry_candidates() -> QuerySet[Payment]:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.db import connection
 
 from contributors.enums import PledgeFrequency, PledgeStatus
 from contributors.models import Pledge
@@ -17,7 +18,7 @@ from funds.enums import PaymentStatus
 from funds.models import Payment, Receipt
 from funds.selectors import books_check
 from funds.stripe.client import GatewayError, IntentState, StripeGateway, gateway, use_gateway
-from funds.stripe.services import pledges_charge_due
+from funds.stripe.services import pledges_charge_due, pledges_due, retry_candidates
 from funds.stripe.webhooks import stripe_reconcile
 from funds.tasks import charge_due_pledges, stripe_reconcile_recent
 from librery.celery import app as celery_app
@@ -25,6 +26,7 @@ from tests.factories.contributors import PledgeFactory
 from tests.factories.funds import PaymentEventFactory, PaymentFactory
 from tests.funds.conftest import localstripe_call
 from tests.funds.test_stripe_payments import CARD_CHARGE_DECLINED, confirm_setup, pay
+from tests.services import is_postgresql, need
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 START = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
@@ -319,3 +321,15 @@ def test_a_day_with_nothing_due_costs_the_same_queries_whatever_the_history(
     with django_assert_num_queries(2):
         run = pledges_charge_due(today=date(2027, 1, 20))
     assert (run.charged, run.retried) == (0, 0)
+
+
+def test_the_daily_selections_are_served_by_their_partial_indexes() -> None:
+    """What is due and what is due for retry are read through the indexes made
+    for them (funds 0010, contributors 0008): a query that stopped matching an
+    index's condition would scan every pledge or payment ever made."""
+    need(is_postgresql(), "partial indexes and EXPLAIN plans are PostgreSQL's")
+    _history(3)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    assert "pledge_monthly_due" in pledges_due(today=date(2027, 1, 20)).explain()
+    assert "payment_failed_months" in retry_candidates().explain()
