@@ -296,20 +296,27 @@ def decision(request: HttpRequest, pk: int) -> HttpResponse:
             | {v["cast_by"] for v in item.bundle.get("votes", [])}
         ).values_list("pk", "display_name")
     )
+    raw = item.result.get("shares", {}) if item.kind == BallotKind.ROUND else {}
+    voted = {int(p) for v in item.bundle.get("votes", []) for p in (v.get("points") or {})}
+    titles = (
+        dict(Project.objects.filter(pk__in=voted | {int(p) for p in raw}).values_list("pk", "name"))
+        if voted or raw
+        else {}
+    )
     votes = [
         {
             **v,
             "member_name": names.get(v["member"], ""),
             "cast_by_name": names.get(v["cast_by"], ""),
+            # A round's points by project name (the bundle keeps the ids).
+            "named_points": [
+                (titles.get(int(p), f"#{p}"), n) for p, n in (v.get("points") or {}).items()
+            ],
         }
         for v in item.bundle.get("votes", [])
     ]
     shares: list[dict[str, Any]] = []
     if item.kind == BallotKind.ROUND:
-        raw = item.result.get("shares", {})
-        titles = dict(
-            Project.objects.filter(pk__in=[int(p) for p in raw]).values_list("pk", "name")
-        )
         # At today's pool, shared as the monthly allocation shares it: exact
         # fractions rounded by largest remainder, so the cents add up to the pool.
         preview = share_pool(

@@ -384,3 +384,24 @@ def test_the_decision_preview_shares_today_s_pool_so_cents_add_up(anonymous: Cli
     assert response.status_code == 200
     assert [share["cents"] for share in response.context["shares"]] == [17, 16]
     assert "€0.17" in response.text
+
+
+def test_a_round_s_published_votes_name_the_projects(anonymous: Client, staff: User) -> None:
+    """The register's vote list showed "#119: 500": project ids the reader cannot
+    place. It names each project (an id no longer in the catalogue stays an id)."""
+    from governance.enums import BallotStatus  # noqa: PLC0415 -- only this test
+    from tests.factories.governance import BallotFactory  # noqa: PLC0415 -- only this test
+
+    glpi = ProjectFactory.create(name="GLPI", status="admitted")
+    vote = {"member": staff.pk, "cast_by": staff.pk, "choice": "", "receipt": "r" * 64}
+    ballot = BallotFactory.create(
+        kind=BallotKind.ROUND,
+        status=BallotStatus.RELEASED,
+        decision_number="2026-11/2",
+        result={"shares": {str(glpi.pk): "1/1"}},
+        bundle={"votes": [{**vote, "points": {str(glpi.pk): 999, "987654": 1}}]},
+    )
+    english = anonymous.get(f"/en/governance/register/{ballot.pk}/").text
+    assert "GLPI: 999 points, #987654: 1 point" in english
+    french = anonymous.get(f"/governance/register/{ballot.pk}/").text
+    assert "GLPI\u202f: 999 points, #987654\u202f: 1 point" in french
