@@ -21,8 +21,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from cyclonedx.model.bom import Bom
 from cyclonedx.model.component import Component
+from cyclonedx.model.dependency import Dependency
 from cyclonedx.schema import SchemaVersion
 from django.utils.translation import gettext as _
 from spdx_tools.spdx.model.relationship import RelationshipType
@@ -212,27 +212,32 @@ def _cyclonedx(data: dict[str, Any], digest: str) -> ParsedSbom:
         if not isinstance(data.get(key) or [], list):
             raise _malformed(CYCLONEDX, _("“%(field)s” is not a list.") % {"field": key})
     metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
-    document = {
-        "bomFormat": CYCLONEDX,
-        "specVersion": version,
-        "metadata": {"component": _cyclonedx_trim(metadata["component"])}
-        if isinstance(metadata, dict) and "component" in metadata
-        else {},
-        "components": [_cyclonedx_trim(c) for c in data.get("components") or []],
-        "dependencies": data.get("dependencies") or [],
-    }
     try:
         with warnings.catch_warnings():
             # The library warns of fields deprecated by later versions: not our concern.
             warnings.simplefilter("ignore")
-            bom = Bom.from_json(document)  # type: ignore[attr-defined]
+            # Each component read on its own: a whole `Bom` keeps its components in a
+            # sorted set whose comparisons cost more than reading them (2.5 of 4.4 s
+            # for 3 000 components), and the order is of no use here.
+            root = (
+                Component.from_json(_cyclonedx_trim(metadata["component"]))  # type: ignore[attr-defined]
+                if isinstance(metadata, dict) and isinstance(metadata.get("component"), dict)
+                else None
+            )
+            read = [
+                Component.from_json(_cyclonedx_trim(c))  # type: ignore[attr-defined]
+                for c in data.get("components") or []
+            ]
+            dependencies = [
+                Dependency.from_json(d)  # type: ignore[attr-defined]
+                for d in data.get("dependencies") or []
+            ]
     except Exception as error:  # noqa: BLE001 -- the library raises many kinds on bad input
         raise _malformed(CYCLONEDX, str(error)[:300] or type(error).__name__) from None
-    root = bom.metadata.component
     root_ref = root.bom_ref.value if root is not None and root.bom_ref else None
-    components = [c for c in _cyclonedx_all(bom.components) if c is not root]
+    components = list(_cyclonedx_all(read))
     edges: dict[str, set[str]] = {}
-    for dependency in bom.dependencies:
+    for dependency in dependencies:
         edges[str(dependency.ref.value)] = {str(d.ref.value) for d in dependency.dependencies}
     has_graph = bool(root_ref and edges.get(root_ref))
     direct_refs = edges.get(root_ref or "", set())
