@@ -15,8 +15,7 @@ from contributors.services import pledges_record_payment_success
 from funds.enums import AccountKind, JournalSource, PaymentEventSource, PaymentMethod, PaymentStatus
 from funds.models import Payment, PaymentEvent, Receipt, ReceiptEarmark
 from funds.services.ledger import journals_post_new, ledger_account
-from funds.services.payments import PaymentError
-from librery.mail import mail_enqueue
+from funds.services.payments import PaymentError, payment_email_to
 from librery.services import log_actions
 
 
@@ -78,18 +77,11 @@ def _emails_succeeded(payments: list[Payment], pledges: dict[int, Pledge]) -> No
         members.setdefault(contributor_id, set()).add(user_id)
     for payment in payments:
         contributor = pledges[payment.pledge_id].contributor
-        people = set(members.get(contributor.pk, ()))
-        if contributor.user_id is not None:
-            people.add(contributor.user_id)
-        mail_enqueue(
-            template="funds/email/payment_succeeded",
-            recipients=sorted(people),
-            context={
-                "name": contributor.name,
-                "amount_cents": payment.amount_cents,
-                "failure_message": payment.failure_message,
-            },
-            links={"url": ("contributors:my_contributions", [])},
+        payment_email_to(
+            payment=payment,
+            contributor=contributor,
+            members=members.get(contributor.pk, set()),
+            kind="succeeded",
         )
 
 

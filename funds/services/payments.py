@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from contributors.enums import ContributorKind
-from contributors.models import Pledge
+from contributors.models import Contributor, Pledge
 from contributors.services import pledge_record_payment_success
 from funds.enums import (
     PAYMENT_TRANSITIONS,
@@ -178,9 +178,18 @@ def payment_email_enqueue(*, payment: Payment, kind: str) -> None:
     if kind not in ("succeeded", "failed", "renewal_problem"):
         raise ValueError(f"Unknown payment email {kind!r}.")
     contributor = payment.pledge.contributor
-    people: set[int] = set()
+    members: set[int] = set()
     if contributor.kind == ContributorKind.ORGANISATION:  # only an organisation has members
-        people.update(contributor.memberships.values_list("user_id", flat=True))
+        members.update(contributor.memberships.values_list("user_id", flat=True))
+    payment_email_to(payment=payment, contributor=contributor, members=members, kind=kind)
+
+
+def payment_email_to(
+    *, payment: Payment, contributor: Contributor, members: set[int], kind: str
+) -> None:
+    """The mail of `payment_email_enqueue` to `contributor`'s user and `members`
+    (read by the caller: one query for a whole batch of bookings)."""
+    people = set(members)
     if contributor.user_id is not None:
         people.add(contributor.user_id)
     mail_enqueue(

@@ -14,6 +14,7 @@ from django.test import Client
 
 from contributors.models import Commitment, Contributor, Pledge, User
 from contributors.services import ContributionError, commitment_create, organisation_create
+from tests.contributors.pledge_form import pledge_form_data
 from tests.factories import ProjectFactory, UserFactory
 from tests.factories.contributors import OrganisationFactory
 
@@ -145,14 +146,7 @@ def test_commitment_project_name_refuses_invisible_characters() -> None:
 
 
 def _pledge(client: Client, rows: dict[int, tuple[str, str]]) -> Any:
-    data = {
-        "pay_as": "me",
-        "visibility": "named",
-        "frequency": "monthly",
-        "amount": "50",
-        "payment_method": "card",
-        "token": str(uuid.uuid4()),
-    }
+    data = pledge_form_data()
     for row, (project, share) in rows.items():
         data[f"project_{row}"] = project
         data[f"share_{row}"] = share

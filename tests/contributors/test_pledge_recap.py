@@ -4,7 +4,6 @@ the live preview; words with two meanings and counts read right in French."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -16,23 +15,11 @@ from contributors.models import User
 from contributors.selectors import EarmarkSplit, pledge_split
 from funds.services import payment_request_issue
 from governance import services as governance_services
+from tests.contributors.pledge_form import pledge_form_data
 from tests.factories import ProjectFactory, UserFactory
 from tests.factories.contributors import PledgeFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
-
-
-def _pledge_data(**overrides: str) -> dict[str, str]:
-    data = {
-        "pay_as": "me",
-        "visibility": "named",
-        "frequency": "monthly",
-        "amount": "50",
-        "payment_method": "card",
-        "token": str(uuid.uuid4()),
-    }
-    data.update(overrides)
-    return data
 
 
 def test_the_split_floors_each_earmark_and_gives_the_rest_to_the_pool() -> None:
@@ -52,12 +39,12 @@ def test_the_split_floors_each_earmark_and_gives_the_rest_to_the_pool() -> None:
 
 @pytest.mark.usefixtures("online_payments")
 def test_a_pledge_by_card_goes_straight_to_its_payment(contributor: Client) -> None:
-    response = contributor.post("/en/contribute/pledge/", _pledge_data())
+    response = contributor.post("/en/contribute/pledge/", pledge_form_data())
     assert response.status_code == 302
     assert response["Location"].startswith("/en/funds/pledges/")
     assert response["Location"].endswith("/pay/")
     transfer = contributor.post(
-        "/en/contribute/pledge/", _pledge_data(payment_method="bank_transfer")
+        "/en/contribute/pledge/", pledge_form_data(payment_method="bank_transfer")
     )
     assert "/en/contribute/pledges/" in transfer["Location"]
 

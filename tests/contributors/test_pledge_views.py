@@ -13,6 +13,7 @@ from contributors.models import Contributor, Pledge, User
 from funds.enums import PaymentEventSource
 from funds.models import PaymentRequest
 from funds.services import payment_succeed
+from tests.contributors.pledge_form import pledge_form_data
 from tests.factories import ProjectFactory
 from tests.factories.contributors import EarmarkFactory, PledgeFactory
 from tests.factories.funds import PaymentFactory
@@ -27,16 +28,7 @@ PLEDGE_URL = "/en/contribute/pledge/"
 
 
 def _post(client: Client, **overrides: str) -> object:
-    data = {
-        "pay_as": "me",
-        "visibility": "named",
-        "frequency": "monthly",
-        "amount": "50",
-        "payment_method": "card",
-        "token": str(uuid.uuid4()),
-    }
-    data.update(overrides)
-    return client.post(PLEDGE_URL, data)
+    return client.post(PLEDGE_URL, pledge_form_data(**overrides))
 
 
 def test_anonymous_is_sent_to_login(anonymous: Client) -> None:

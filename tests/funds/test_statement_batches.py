@@ -196,8 +196,8 @@ def test_a_line_booked_with_its_batch_leaves_what_booking_it_alone_leaves(
     kind: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     batch_mails, alone_mails = Mails(), Mails()
-    monkeypatch.setattr("funds.services.bookings.mail_enqueue", batch_mails)
-    monkeypatch.setattr("funds.services.payments.mail_enqueue", alone_mails)
+    # Both bookings mail through `payments.payment_email_to`: a recorder for each phase.
+    monkeypatch.setattr("funds.services.payments.mail_enqueue", batch_mails)
     projects = ProjectFactory.create_batch(2, status="admitted")
     in_batch = payment_request_issue(pledge=_pledge(kind, projects), at=AT)
     alone = payment_request_issue(pledge=_pledge(kind, projects), at=AT)
@@ -219,6 +219,7 @@ def test_a_line_booked_with_its_batch_leaves_what_booking_it_alone_leaves(
         status=StatementLineStatus.MATCHED,
     )
     since_alone = _last_log()
+    monkeypatch.setattr("funds.services.payments.mail_enqueue", alone_mails)
     _line_book(line=line, actor=None)
 
     batch, single = _signature(in_batch, since_batch), _signature(alone, since_alone)
