@@ -135,7 +135,11 @@ class Project(models.Model):
         verbose_name = _("project")
         verbose_name_plural = _("projects")
         ordering = ["name", "id"]
-        indexes = [GinIndex(fields=["search_vector"], name="project_search_vector_idx")]
+        indexes = [
+            GinIndex(fields=["search_vector"], name="project_search_vector_idx"),
+            # Names found despite a typo ("nextclud"): PostgreSQL's trigrams.
+            GinIndex(fields=["name"], name="project_name_trigram_idx", opclasses=["gin_trgm_ops"]),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(status__in=ProjectStatus.values), name="project_status_valid"

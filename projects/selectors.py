@@ -8,6 +8,7 @@ from email.utils import parseaddr
 from typing import Any
 
 from django.conf import settings
+from django.contrib.postgres.lookups import TrigramWordSimilar
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection, models
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
@@ -127,6 +128,8 @@ def project_list(
                 matches |= Q(
                     search_vector=SearchQuery(query, config=config, search_type="websearch")
                 )
+            # A name despite a typo: word similarity over the name's trigram index.
+            matches |= Q(TrigramWordSimilar(F("name"), query))
         else:
             matches |= Q(description__icontains=query) | Q(description_en__icontains=query)
         projects = projects.filter(matches)

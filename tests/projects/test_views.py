@@ -5,12 +5,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.contrib.postgres.lookups import TrigramWordSimilar
+from django.db import connection, transaction
+from django.db.models import F
 from django.test import Client
 
 from funds.charts import funds_chart
 from funds.selectors import MonthlyFunds
 from projects import services
 from projects.enums import ProjectStatus
+from projects.models import Project
 from tests.factories import MaintainershipFactory, ProjectFactory
 from tests.factories.contributors import EarmarkFactory
 from tests.factories.projects import PayoutAccountFactory, ProjectUsageFactory
@@ -170,6 +174,28 @@ def test_full_text_search_reads_descriptions_in_both_languages(anonymous: Client
 
     assert names("cartographies") == ["Carto"]
     assert names("video") == ["Tube"]
+
+
+def test_a_typo_in_a_name_still_finds_the_project(anonymous: Client) -> None:
+    need(is_postgresql(), "trigram similarity needs PostgreSQL's pg_trgm")
+    ProjectFactory.create(name="Nextcloud", summary="Fichiers")
+    ProjectFactory.create(name="LibreOffice", summary="Bureautique")
+    ProjectFactory.create(name="Moodle", summary="Cours")
+
+    def names(q: str) -> list[str]:
+        return [p.name for p in anonymous.get("/en/projects/", {"q": q}).context["page"]]
+
+    assert names("nextclud") == ["Nextcloud"]
+    assert names("libreofice") == ["LibreOffice"]
+    assert names("zzqx") == []
+
+
+def test_the_name_typo_condition_has_its_trigram_index() -> None:
+    need(is_postgresql(), "trigram indexes and EXPLAIN plans are PostgreSQL's")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = Project.objects.filter(TrigramWordSimilar(F("name"), "nextclud")).explain()
+    assert "project_name_trigram_idx" in plan
 
 
 def test_pagination_keeps_the_filters(anonymous: Client) -> None:
