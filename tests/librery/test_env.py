@@ -6,8 +6,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 from librery.env import ConfigurationError, env_bool, env_int, env_list, env_str, env_url
+from tests.services import is_postgresql, need
 
 pytestmark = pytest.mark.unit
 ROOT = Path(__file__).resolve().parents[2]
@@ -120,6 +122,14 @@ def test_services_configured_from_environment() -> None:
         "False",
         "django.core.mail.backends.smtp.EmailBackend",
     ]
+
+
+@pytest.mark.django_db
+def test_postgresql_sessions_run_without_jit() -> None:
+    need(is_postgresql(), "JIT is PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone() == ("off",)
 
 
 @pytest.mark.parametrize(
