@@ -37,6 +37,7 @@ from contributors.services.pledges import (
     pledge_transition,
     pledge_validate,
     pledges_record_payment_success,
+    pledges_schedule_next_charge,
 )
 from contributors.services.sbom import sbom_upload
 
@@ -68,6 +69,7 @@ __all__ = [
     "pledge_transition",
     "pledge_validate",
     "pledges_record_payment_success",
+    "pledges_schedule_next_charge",
     "sbom_upload",
     "user_set_display_name",
 ]

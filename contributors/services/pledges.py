@@ -311,19 +311,26 @@ def pledge_record_payment_success(
     return pledge
 
 
-def pledges_record_payment_success(*, pledge_ids: Iterable[int], actor: Any = None) -> None:
+def pledges_record_payment_success(
+    *, pledge_ids: Iterable[int], actor: Any = None, locked: Iterable[Pledge] | None = None
+) -> None:
     """`pledge_record_payment_success` for many pledges at once (a batch of a
-    bank statement): the same changes, status events and audit entries, in a
-    few statements, the pledges locked in one order."""
+    bank statement, of the daily charges): the same changes, status events and
+    audit entries, in a few statements, the pledges locked in one order. With
+    `locked`, the pledges are rows the caller locked in its open transaction
+    (`pledge_ids` is then ignored): nothing is read again."""
     now = timezone.now()
     author = actor if getattr(actor, "is_authenticated", False) else None
     groups: dict[str, list[int]] = {}
     moves: list[tuple[Pledge, dict[str, Any]]] = []
-    for pledge in (
-        Pledge.objects.select_for_update(of=("self",))
+    rows = (
+        locked
+        if locked is not None
+        else Pledge.objects.select_for_update(of=("self",))
         .filter(pk__in=sorted(set(pledge_ids)))
         .order_by("pk")
-    ):
+    )
+    for pledge in rows:
         to: PledgeStatus | None
         if pledge.frequency == PledgeFrequency.ONE_TIME:
             if pledge.status != PledgeStatus.AWAITING_PAYMENT:
@@ -433,6 +440,21 @@ def pledge_schedule_next_charge(*, pledge: Pledge, charged_date: date) -> Pledge
             locked.next_charge_date = add_one_month(charged_date)
             locked.save(update_fields=["next_charge_date", "updated_at"])
     return locked
+
+
+def pledges_schedule_next_charge(*, charged: dict[int, date]) -> None:
+    """`pledge_schedule_next_charge` for many pledges that the caller locked in
+    its open transaction (a batch of the daily charges): each pledge's charge
+    due on its date has started, the next one is a month later. One statement
+    per distinct date (a day's batch has one or a few)."""
+    by_date: dict[date, list[int]] = {}
+    for pledge_id, charged_date in charged.items():
+        by_date.setdefault(charged_date, []).append(pledge_id)
+    now = timezone.now()
+    for charged_date, ids in sorted(by_date.items()):
+        Pledge.objects.filter(pk__in=sorted(ids), next_charge_date__lte=charged_date).update(
+            next_charge_date=add_one_month(charged_date), updated_at=now
+        )
 
 
 def pledge_record_payment_failure(

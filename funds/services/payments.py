@@ -204,7 +204,7 @@ def payment_email_to(
     )
 
 
-def _cash_kind_for(payment: Payment) -> AccountKind:
+def cash_kind_for(payment: Payment) -> AccountKind:
     if payment.method == PaymentMethod.BANK_TRANSFER:
         return AccountKind.BANK
     return AccountKind.STRIPE_CLEARING
@@ -215,7 +215,7 @@ def _receipt_journal(
 ) -> Journal:
     """Cash gets the net, processor fees the fee, unallocated receipts the gross
     (the allocation run later closes fees against it)."""
-    cash = _cash_kind_for(payment)
+    cash = cash_kind_for(payment)
     accounts = ledger_accounts(kinds=[cash, AccountKind.PROCESSOR_FEES, AccountKind.UNALLOCATED])
     return journal_post(
         source=JournalSource.RECEIPT,
@@ -238,7 +238,7 @@ def _check_amounts(gross_cents: int, processor_fee_cents: int) -> None:
             raise PaymentError("Amounts are whole cents.") from None
 
 
-def _check_receipt_amounts(gross_cents: int, processor_fee_cents: int) -> None:
+def check_receipt_amounts(gross_cents: int, processor_fee_cents: int) -> None:
     _check_amounts(gross_cents, processor_fee_cents)
     if gross_cents <= 0 or not 0 <= processor_fee_cents <= gross_cents:
         raise PaymentError("A receipt has a positive gross and a fee between 0 and the gross.")
@@ -253,7 +253,7 @@ def receipt_record_for_payment(
 ) -> Receipt:
     """The receipt of a succeeded payment, booked in the ledger, with the
     pledge's earmarks as they stand now. Idempotent: one receipt per payment."""
-    _check_receipt_amounts(gross_cents, processor_fee_cents)
+    check_receipt_amounts(gross_cents, processor_fee_cents)
     with transaction.atomic():
         locked = Payment.objects.select_for_update(of=("self",)).get(pk=payment.pk)
         existing = Receipt.objects.filter(payment=locked, refund__isnull=True).first()
@@ -341,7 +341,7 @@ def payment_succeed(
             locked=locked,
         )
         if locked and not booked:
-            _check_receipt_amounts(gross_cents, processor_fee_cents)
+            check_receipt_amounts(gross_cents, processor_fee_cents)
             receipt = _receipt_book(
                 locked=payment,
                 gross_cents=gross_cents,

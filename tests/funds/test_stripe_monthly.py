@@ -18,7 +18,12 @@ from funds.enums import PaymentStatus
 from funds.models import Payment, Receipt
 from funds.selectors import books_check
 from funds.stripe.client import GatewayError, IntentState, StripeGateway, gateway, use_gateway
-from funds.stripe.services import pledges_charge_due, pledges_due, retry_candidates
+from funds.stripe.services import (
+    pledges_charge_due,
+    pledges_due,
+    pledges_due_batch,
+    retry_candidates,
+)
 from funds.stripe.webhooks import stripe_reconcile
 from funds.tasks import charge_due_pledges, stripe_reconcile_recent
 from librery.celery import app as celery_app
@@ -332,4 +337,5 @@ def test_the_daily_selections_are_served_by_their_partial_indexes() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
     assert "pledge_monthly_due" in pledges_due(today=date(2027, 1, 20)).explain()
+    assert "pledge_monthly_due" in pledges_due_batch(today=date(2027, 1, 20), after=0).explain()
     assert "payment_failed_months" in retry_candidates().explain()
