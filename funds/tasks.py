@@ -14,7 +14,7 @@ from funds.selectors import books_check
 from funds.services import payment_requests_issue_due
 from funds.services.statements import bank_statement_process
 from funds.stripe.client import GatewayError
-from funds.stripe.services import pledges_charge_due
+from funds.stripe.renewals import pledges_charge_due
 from funds.stripe.webhooks import RECONCILE_WINDOW, stripe_event_handle, stripe_reconcile
 
 logger = logging.getLogger(__name__)

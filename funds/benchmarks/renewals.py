@@ -29,7 +29,7 @@ from funds.benchmarks.database import Committed
 from funds.enums import PaymentEventSource, PaymentMethod, PaymentStatus
 from funds.models import Payment, PaymentEvent
 from funds.stripe.client import use_gateway
-from funds.stripe.services import CHARGE_BATCH, pledges_charge_due
+from funds.stripe.renewals import CHARGE_BATCH, pledges_charge_due
 
 BAR = 2.0
 MAX_CHARGE_QUERIES = 15

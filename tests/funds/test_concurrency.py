@@ -26,7 +26,7 @@ from funds.services import (
     payment_request_issue,
     pledge_create,
 )
-from funds.stripe.services import ChargeRun, pledges_charge_due
+from funds.stripe.renewals import ChargeRun, pledges_charge_due
 from tests.factories import ContributorFactory
 from tests.factories.contributors import PledgeFactory
 from tests.services import is_postgresql, need

@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from funds.enums import AccountKind, PaymentStatus
 from funds.models import Receipt, StripeEvent
 from funds.services.ledger import ledger_accounts
-from funds.stripe.services import pledges_charge_due
+from funds.stripe.renewals import pledges_charge_due
 from funds.tasks import handle_stripe_event
 from tests.factories.contributors import EarmarkFactory
 from tests.funds.test_stripe_monthly import monthly_pledge

@@ -18,7 +18,7 @@ from funds.enums import PaymentStatus
 from funds.models import Payment, Receipt
 from funds.selectors import books_check
 from funds.stripe.client import GatewayError, IntentState, StripeGateway, gateway, use_gateway
-from funds.stripe.services import (
+from funds.stripe.renewals import (
     pledges_charge_due,
     pledges_due,
     pledges_due_batch,

@@ -25,9 +25,9 @@ from funds.selectors import books_check
 from funds.services import PaymentError
 from funds.services.bookings import Settled, payments_settle_many, payments_succeed_many
 from funds.services.ledger import ledger_accounts
-from funds.stripe import services as stripe_services
+from funds.stripe import renewals as stripe_services
 from funds.stripe.client import GatewayError, IntentState, use_gateway
-from funds.stripe.services import ChargeRun, pledges_charge_due
+from funds.stripe.renewals import ChargeRun, pledges_charge_due
 from librery.models import LogEntry
 from tests.factories import UserFactory
 from tests.factories.contributors import EarmarkFactory, PledgeFactory

@@ -29,15 +29,14 @@ from funds.stripe.client import (
     use_gateway,
 )
 from funds.stripe.refunds import dispute_sync, payment_refund, refunds_sync
+from funds.stripe.renewals import ChargeRun, pledges_charge_due
 from funds.stripe.services import (
     RETRY_DELAYS_DAYS,
-    ChargeRun,
     StripePaymentError,
     payment_apply_intent,
     payment_charge,
     payment_for_intent,
     payment_sync,
-    pledges_charge_due,
     stripe_checkout_complete,
 )
 from funds.stripe.webhooks import Reconciliation, stripe_event_process, stripe_reconcile
