@@ -19,12 +19,12 @@ from django.db import connection
 
 from allocation.enums import DestinationStage
 from allocation.models import AllocationRun, RunReceipt
+from contributors.models import Contributor
 from funds.models import Receipt, ReceiptEarmark
 
 FORMAT = "librery-allocation/1"
 _RECEIPTS = "@@receipts@@"
 _CHUNK = 2000
-_BLOCK = 10_000
 
 
 def _canonical(value: Any) -> str:
@@ -40,15 +40,14 @@ def contributor_key(contributor_id: int) -> str:
 
 def _outputs(run: AllocationRun) -> dict[str, list[dict[str, Any]]]:
     outputs: dict[str, list[dict[str, Any]]] = {stage: [] for stage in DestinationStage.values}
-    for row in run.destinations.order_by("stage", "remainder_rank"):
-        item: dict[str, Any] = {
-            "destination": row.destination,
-            "cents": row.cents,
-            "remainder_rank": row.remainder_rank,
-        }
-        if row.stage == DestinationStage.RECEIPTS:
-            item["units"] = row.exact
-        outputs[row.stage].append(item)
+    rows = run.destinations.order_by("stage", "remainder_rank").values_list(
+        "stage", "destination", "cents", "remainder_rank", "exact"
+    )
+    for stage, destination, cents, rank, exact in rows:
+        item: dict[str, Any] = {"destination": destination, "cents": cents, "remainder_rank": rank}
+        if stage == DestinationStage.RECEIPTS:
+            item["units"] = exact
+        outputs[stage].append(item)
     return outputs
 
 
@@ -128,60 +127,79 @@ def document_chunks(run: AllocationRun) -> Iterator[str]:
 
 def document_sha256(run: AllocationRun) -> str:
     """The sha256 of the run's document. On PostgreSQL the database writes the
-    receipts' lines but their contributor keys (the same bytes as
-    `document_chunks`, which serves the download: a test holds them equal)."""
-    if connection.vendor == "postgresql":  # pragma: no branch -- one way per vendor
-        chunks = _document_chunks_postgresql(run)  # pragma: postgresql only
-    else:  # pragma: sqlite only
-        chunks = document_chunks(run)
+    receipts' lines whole and streams them with COPY, hashed as they come (the
+    same bytes as `document_chunks`, which serves the download: a test holds
+    them equal)."""
     digest = hashlib.sha256()
-    for chunk in chunks:
-        digest.update(chunk.encode())
+    if connection.vendor == "postgresql":  # pragma: no branch -- one way per vendor
+        for block in _document_blocks_postgresql(run):  # pragma: postgresql only
+            digest.update(block)
+    else:  # pragma: sqlite only
+        for chunk in document_chunks(run):
+            digest.update(chunk.encode())
     return digest.hexdigest()
 
 
 _TAKEN = RunReceipt._meta.db_table  # noqa: SLF001 -- Django's documented Options API
 _RECEIPT_TABLE = Receipt._meta.db_table  # noqa: SLF001 -- likewise
 _LINES = ReceiptEarmark._meta.db_table  # noqa: SLF001 -- likewise
+_CONTRIBUTOR_TABLE = Contributor._meta.db_table  # noqa: SLF001 -- likewise
 
-# Python's datetime.isoformat() in UTC: microseconds only when not zero.
+# Python's datetime.isoformat() in UTC: microseconds only when not zero (one
+# to_char, whose only "." is the one before the microseconds).
 _ISO = (
-    "to_char(r.received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') || "
-    "CASE WHEN date_part('microseconds', r.received_at)::bigint %% 1000000 = 0 THEN '' "
-    "ELSE to_char(r.received_at AT TIME ZONE 'UTC', '.US') END || '+00:00'"
+    "replace(to_char(r.received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), "
+    "'.000000', '') || '+00:00'"
 )
 
 # Each receipt's canonical line after its contributor key (keys sorted;
 # project ids sorted as strings, like json.dumps(sort_keys=True)), by id: the
-# merge joins on the primary keys give that order without sorting.
+# receipts taken, their receipts and their earmark lines merge-joined in
+# receipt order and grouped by receipt, so each table is read once.
 _LINE_TAILS = (
-    f"WITH marks AS (SELECT e.receipt_id, string_agg('\"' || e.project_id || '\":' || e.share_bp, "  # noqa: S608 -- our own table names
-    f"',' ORDER BY e.project_id::text COLLATE \"C\") AS marks FROM {_LINES} e "
-    f"JOIN {_TAKEN} t ON t.receipt_id = e.receipt_id WHERE t.run_id = %(run)s "
-    "GROUP BY e.receipt_id) "
-    'SELECT r.contributor_id, \'","earmarks":{\' || '
-    "coalesce(m.marks, '') || '},\"id\":' || r.id || ',\"net_cents\":' || r.net_cents || "
+    'SELECT r.contributor_id, \'","earmarks":{\' || coalesce(string_agg('  # noqa: S608 -- ours
+    "'\"' || e.project_id || '\":' || e.share_bp, ',' "
+    "ORDER BY e.project_id::text COLLATE \"C\"), '') || "
+    "'},\"id\":' || r.id || ',\"net_cents\":' || r.net_cents || "
     f'\',"received_at":"\' || {_ISO} || \'","reverses":\' || '
     "coalesce(r.reverses_id::text, 'null') || '}' "
     f"FROM {_TAKEN} t JOIN {_RECEIPT_TABLE} r ON r.id = t.receipt_id "
-    "LEFT JOIN marks m ON m.receipt_id = r.id WHERE t.run_id = %(run)s ORDER BY r.id"
+    f"LEFT JOIN {_LINES} e ON e.receipt_id = r.id WHERE t.run_id = %(run)s "
+    "GROUP BY r.id ORDER BY r.id"
+)
+_BLOCK = 10_000
+
+# Every contributor who ever paid: their keys are computed once a run, before
+# the lines come (a number that grows with the fund's contributors, not with
+# its receipts), so that each line only looks its key up.
+_CONTRIBUTORS = (
+    f"SELECT c.id FROM {_CONTRIBUTOR_TABLE} c "  # noqa: S608 -- our own table names
+    f"WHERE EXISTS (SELECT 1 FROM {_RECEIPT_TABLE} r WHERE r.contributor_id = c.id)"
 )
 
 
-def _document_chunks_postgresql(run: AllocationRun) -> Iterator[str]:  # pragma: postgresql only
+def _document_blocks_postgresql(run: AllocationRun) -> Iterator[bytes]:  # pragma: postgresql only
+    """The run's document as UTF-8 blocks: the database writes each receipt's
+    line but its contributor key, read through a server-side cursor (memory
+    stays flat) by blocks of lines."""
     before, after = _around_receipts(run)
-    yield before + "["
-    keys: dict[int, str] = {}  # one HMAC per contributor, not per receipt
+    yield (before + "[").encode()
+    with connection.cursor() as cursor:
+        # The planner knows nothing yet of the rows this run's transaction
+        # added; without fresh statistics it reads them one by one.
+        cursor.execute(f"ANALYZE {_TAKEN} (run_id)")
+        cursor.execute(_CONTRIBUTORS)
+        keys = {int(pk): '{"contributor":"' + contributor_key(pk) for (pk,) in cursor.fetchall()}
     separator = ""
-    with connection.chunked_cursor() as cursor:  # a server-side cursor: memory stays flat
+    with connection.chunked_cursor() as cursor:
         cursor.execute(_LINE_TAILS, {"run": run.pk})
         while rows := cursor.fetchmany(_BLOCK):
-            lines = []
-            for contributor_id, tail in rows:
-                key = keys.get(contributor_id)
-                if key is None:
-                    key = keys[contributor_id] = contributor_key(contributor_id)
-                lines.append('{"contributor":"' + key + tail)
-            yield separator + ",".join(lines)
+            yield (separator + ",".join([keys[c] + tail for c, tail in rows])).encode()
             separator = ","
-    yield "]" + after
+    yield ("]" + after).encode()
+
+
+def _document_chunks_postgresql(run: AllocationRun) -> Iterator[str]:  # pragma: postgresql only
+    """The same document as `document_chunks`, written by the database."""
+    for block in _document_blocks_postgresql(run):
+        yield block.decode()

@@ -5,11 +5,11 @@ its period's end) with one INSERT ... SELECT into `RunReceipt`, and needs:
 their count, gross, processor fees and net and, per earmarked project, the
 sum of net x share_bp over their earmark lines.
 
-On PostgreSQL that is one statement: the INSERT is a data-modifying WITH
-query, and the sums read the same receipts under the same snapshot, which
-does not see the rows the INSERT adds, so both select exactly the receipts
-due. Elsewhere (SQLite) the receipts are taken first, then summed with the
-ORM. Python only ever holds one row per project."""
+On PostgreSQL that is one statement: the receipts due are read once into a
+materialised WITH query, which the INSERT (a data-modifying WITH query) and
+the sums both read, so both see exactly the same receipts. Elsewhere (SQLite)
+the receipts are taken first, then summed with the ORM. Python only ever
+holds one row per project."""
 
 from __future__ import annotations
 
@@ -68,17 +68,21 @@ _DUE = (
     f"AND NOT EXISTS (SELECT 1 FROM {_TAKEN} t WHERE t.receipt_id = r.id)"
 )
 
-# One statement: take (INSERT) and sum the receipts due. The row whose project
-# is NULL carries the counts and totals, each other row one project's sum.
+# One statement: take (INSERT) and sum the receipts due, read once. The due
+# receipts are materialised (one scan of the receipts and one anti-join with
+# the receipts taken before); the INSERT and both sums read that. The INSERT
+# returns nothing: it either writes every due row or fails (the receipt is the
+# key, and no trigger skips a row), so the rows taken are the rows counted. The
+# row whose project is NULL carries the count and totals, each other row one
+# project's sum.
 _TAKE_AND_SUM = (
-    f"WITH inserted AS (INSERT INTO {_TAKEN} (run_id, receipt_id) "  # noqa: S608 -- ours
-    f"SELECT %(run)s, due.id FROM ({_DUE}) due RETURNING 1), "
-    f"due AS NOT MATERIALIZED ({_DUE}) "
-    "SELECT NULL::bigint, (SELECT count(*) FROM inserted), count(*), "
+    f"WITH due AS MATERIALIZED ({_DUE}), "  # noqa: S608 -- our own table names
+    f"inserted AS (INSERT INTO {_TAKEN} (run_id, receipt_id) SELECT %(run)s, due.id FROM due) "
+    "SELECT NULL::bigint, count(*), "
     "coalesce(sum(gross_cents), 0), coalesce(sum(processor_fee_cents), 0), "
     "coalesce(sum(net_cents), 0) FROM due "
     "UNION ALL "
-    "SELECT e.project_id, sum(d.net_cents * e.share_bp), 0, 0, 0, 0 "
+    "SELECT e.project_id, sum(d.net_cents * e.share_bp), 0, 0, 0 "
     f"FROM due d JOIN {_LINES} e ON e.receipt_id = d.id GROUP BY e.project_id"
 )
 
@@ -92,11 +96,8 @@ def _take_and_sum_postgresql(params: Params) -> tuple[int, ReceiptSums]:  # prag
     with connection.cursor() as cursor:
         cursor.execute(_TAKE_AND_SUM, params)
         rows = cursor.fetchall()
-        # The planner knows nothing yet of the rows this transaction added:
-        # the document, read by run, needs fresh statistics to be read well.
-        cursor.execute(f"ANALYZE {_TAKEN}")
-    ((_none, inserted, count, gross, fee, net),) = (r for r in rows if r[0] is None)
-    return int(inserted), ReceiptSums(
+    ((_none, count, gross, fee, net),) = (r for r in rows if r[0] is None)
+    return int(count), ReceiptSums(
         count=int(count),
         gross_cents=int(gross),
         processor_fee_cents=int(fee),

@@ -13,11 +13,13 @@ from datetime import UTC, datetime
 
 import pytest
 
+from allocation import documents
 from allocation.documents import (
     _document_chunks_postgresql,
     document_chunks,
     document_sha256,
 )
+from allocation.models import AllocationRun
 from allocation.services import allocation_run_claim, allocation_run_execute
 from funds.enums import PaymentEventSource, RefundKind
 from funds.services import payment_succeed, refund_record, refund_succeed
@@ -31,8 +33,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 AFTER_MARCH = datetime(2026, 4, 10, 12, 0, tzinfo=UTC)
 
 
-def test_the_database_writes_the_same_document_as_the_download() -> None:
-    need(is_postgresql(), "the database writes the lines on PostgreSQL only")
+def _march_run() -> AllocationRun:
     nine, ten, hundred = (
         ProjectFactory.create(pk=pk, status=ProjectStatus.ADMITTED) for pk in (9, 10, 100)
     )
@@ -62,9 +63,14 @@ def test_the_database_writes_the_same_document_as_the_download() -> None:
         payment=received[0].payment, kind=RefundKind.REFUND, amount_cents=500, reason="partial"
     )
     refund_succeed(refund=refund, received_at=datetime(2026, 3, 20, 12, 0, 0, 1, tzinfo=UTC))
-    run = allocation_run_execute(
+    return allocation_run_execute(
         run=allocation_run_claim(period="2026-03", at=AFTER_MARCH), at=AFTER_MARCH
     )
+
+
+def test_the_database_writes_the_same_document_as_the_download() -> None:
+    need(is_postgresql(), "the database writes the lines on PostgreSQL only")
+    run = _march_run()
 
     streamed = "".join(document_chunks(run))
     assert "".join(_document_chunks_postgresql(run)) == streamed
@@ -79,3 +85,21 @@ def test_the_database_writes_the_same_document_as_the_download() -> None:
     assert receipts[4]["net_cents"] == -500
     assert receipts[4]["reverses"] == receipts[0]["id"]
     assert receipts[0]["contributor"] == receipts[2]["contributor"] != receipts[3]["contributor"]
+
+
+def test_the_database_lines_read_by_blocks_make_the_same_bytes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The hash reads the database's lines by blocks through a server-side
+    cursor: blocks of 2 lines cut the five receipts' lines in three, and the
+    document stays the same bytes."""
+    need(is_postgresql(), "the database writes the lines on PostgreSQL only")
+    run = _march_run()
+    streamed = "".join(document_chunks(run))
+    monkeypatch.setattr(documents, "_BLOCK", 2)
+
+    blocks = list(documents._document_blocks_postgresql(run))
+
+    assert len(blocks) == 5  # before the receipts, three blocks of lines, after them
+    assert b"".join(blocks).decode() == streamed
+    assert run.document_sha256 == document_sha256(run)
