@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import BigIntegerField, Count, F, Sum
 from django.db.models.functions import Coalesce
 
 from allocation.arithmetic import BP
 from allocation.enums import DestinationStage, RunStatus
-from allocation.models import AllocationRun, RunDestination
-from funds.models import ReceiptEarmark
+from allocation.models import AllocationRun, Payout, RunDestination
+from funds.models import Journal, Receipt, ReceiptEarmark
 from projects.models import Project
 
 
@@ -116,3 +117,22 @@ def round_received(*, ballot_id: int) -> RoundReceived:
         runs=runs,
         projects=[(name, slug, int(cents)) for name, slug, cents in rows] if runs else [],
     )
+
+
+def money_stamp() -> str:
+    """Changes whenever what a project page's money sections show may change (one
+    query): a ledger journal posted (the ledger is append-only, and the monthly
+    totals move in a journal's own transaction), a receipt booked, a run computed,
+    a payout created or moved. A cache key carrying it is never stale for those."""
+    runs, payouts = AllocationRun._meta.db_table, Payout._meta.db_table  # noqa: SLF001 -- Django's public API
+    journals, receipts = Journal._meta.db_table, Receipt._meta.db_table  # noqa: SLF001
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT MAX(id) FROM {journals}), (SELECT MAX(id) FROM {receipts}), "  # noqa: S608 -- table names from the models
+            f"(SELECT COUNT(*) FROM {runs} WHERE status = %s), "
+            f"(SELECT MAX(computed_at) FROM {runs} WHERE status = %s), "
+            f"(SELECT COUNT(*) FROM {payouts}), (SELECT MAX(updated_at) FROM {payouts})",
+            [RunStatus.COMPUTED, RunStatus.COMPUTED],
+        )
+        row = cursor.fetchone()
+    return ":".join(str(value) for value in row)

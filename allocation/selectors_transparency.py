@@ -304,9 +304,10 @@ def fingerprint() -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def cached(key: str, compute: Any) -> Any:
-    """`compute()`, kept in the cache under `key` and the data's fingerprint."""
-    full_key = f"transparency:{fingerprint()}:{key}"
+def cached(key: str, compute: Any, *, stamp: str | None = None) -> Any:
+    """`compute()`, kept in the cache under `key` and the data's fingerprint
+    (`stamp`, when the caller has read it already)."""
+    full_key = f"transparency:{stamp or fingerprint()}:{key}"
     value = cache.get(full_key)
     if value is None:
         value = compute()

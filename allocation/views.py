@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
+from functools import cache
 from typing import Any
 
 from django.conf import settings
@@ -9,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET
 
 from allocation import selectors, selectors_receipts, selectors_statement
@@ -46,16 +48,33 @@ def transparency_page(request: HttpRequest) -> HttpResponse:
     cache (its key changes when a run is computed or a payout moves)."""
     period = request.GET.get("month", "")
     run = selectors.computed_run(period=period) if period else None
-    data = transparency.cached(f"page:{period or 'all'}", lambda: _transparency_data(run))
+    stamp = transparency.fingerprint()
+
+    @cache
+    def data() -> dict[str, Any]:
+        return transparency.cached(  # type: ignore[no-any-return]
+            f"page:{period or 'all'}", lambda: _transparency_data(run), stamp=stamp
+        )
+
+    def lazy(key: str) -> Any:
+        return SimpleLazyObject(lambda: data()[key])
+
     return render(
         request,
         "allocation/transparency.html",
         {
-            **data,
+            # The sections drawn from the runs and payouts are kept rendered under
+            # the stamp: what they show is read only when one is rendered afresh.
+            **{key: lazy(key) for key in ("overview", "diagram", "received_chart", "paid_chart")},
+            "stamp": stamp,
+            "fragment_seconds": transparency.CACHE_SECONDS,
             "period": period,
             "figures": selectors.transparency_figures(),
-            "projects": Paginator(transparency.project_rows(run=run), PROJECTS_PER_PAGE).get_page(
-                request.GET.get("page")
+            "projects_page": request.GET.get("page", ""),
+            "projects": SimpleLazyObject(
+                lambda: Paginator(transparency.project_rows(run=run), PROJECTS_PER_PAGE).get_page(
+                    request.GET.get("page")
+                )
             ),
             "contributors": Paginator(public_contributors(), CONTRIBUTORS_PER_PAGE).get_page(
                 request.GET.get("contributors")

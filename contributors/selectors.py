@@ -8,7 +8,7 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from contributors.enums import ContributorKind, PledgeStatus, Visibility
-from contributors.models import Commitment, Contributor, Pledge, User
+from contributors.models import Commitment, Contributor, Earmark, Pledge, User
 from projects.models import Project
 
 # Pledges that have been paid at least once (their earmarks have carried money).
@@ -100,13 +100,13 @@ def project_public_contributors(*, project: Project) -> QuerySet[Contributor]:
     """Contributors who earmarked part of a paid pledge to the project and chose to
     appear by name (anonymous and secret ones never appear here, nor people who
     have not chosen a name yet); the page shows them a page at a time."""
+    # The project's earmarks first (its index), then their pledges and contributors
+    # by primary key: no DISTINCT over the joined rows, no scan of every pledge.
+    earmarking = Earmark.objects.filter(
+        project=project, pledge__status__in=PAID_PLEDGE_STATUSES
+    ).values("pledge__contributor_id")
     return (
-        Contributor.objects.filter(
-            visibility=Visibility.NAMED,
-            pledges__earmarks__project=project,
-            pledges__status__in=PAID_PLEDGE_STATUSES,
-        )
+        Contributor.objects.filter(visibility=Visibility.NAMED, pk__in=earmarking)
         .exclude(name="")
-        .distinct()
         .order_by("name", "id")
     )

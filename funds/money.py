@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from babel.numbers import format_currency, format_decimal
 from django.conf import settings
@@ -99,13 +100,82 @@ def babel_locale(language: str | None = None) -> str:
     return BABEL_LOCALES.get(code) or translation.to_locale(code)
 
 
+def _babel_money(cents: int, currency: str, locale: str) -> str:
+    amount = Decimal(cents).scaleb(-2)  # exact: no float on the way
+    return format_currency(amount, currency, locale=locale)
+
+
+@dataclass(frozen=True, slots=True)
+class _MoneyShape:
+    """How babel writes amounts of one currency in one locale, read once from its
+    own output: what comes before and after the digits (positive and negative),
+    the grouping separator (groups of three) and the decimal separator."""
+
+    prefix: str
+    suffix: str
+    negative_prefix: str
+    negative_suffix: str
+    group: str
+    decimal: str
+
+    def write(self, cents: int) -> str:
+        whole, part = divmod(abs(cents), CENTS_PER_UNIT)
+        digits = f"{whole:,}".replace(",", self.group) + f"{self.decimal}{part:02d}"
+        if cents < 0:
+            return f"{self.negative_prefix}{digits}{self.negative_suffix}"
+        return f"{self.prefix}{digits}{self.suffix}"
+
+
+_SHAPE_SAMPLE = 123456789  # babel writes it "1 234 567,89 €", "€1,234,567.89"…
+_SHAPE_CHECKS = (0, 5, 99, 100, 12345, 99999999, 123456789012345, -1, -100000)
+
+
+def _split_sample(text: str) -> tuple[str, str, str, str] | None:
+    """(prefix, group, decimal, suffix) of the sample as babel wrote it."""
+    first, last = text.find("1"), text.rfind("9")
+    body = text[first : last + 1]
+    if first < 0 or len(body) != len("1,234,567.89"):
+        return None
+    group, decimal = body[1], body[-3]
+    if body != f"1{group}234{group}567{decimal}89":
+        return None
+    return text[:first], group, decimal, text[last + 1 :]
+
+
+@lru_cache(maxsize=256)
+def _money_shape(currency: str, locale: str) -> _MoneyShape | None:
+    """The shape of `currency` in `locale`, if writing by it gives exactly what
+    babel gives (two decimals, groups of three); None otherwise (babel then writes
+    each amount itself)."""
+    positive = _split_sample(_babel_money(_SHAPE_SAMPLE, currency, locale))
+    negative = _split_sample(_babel_money(-_SHAPE_SAMPLE, currency, locale))
+    if positive is None or negative is None or positive[1:3] != negative[1:3]:
+        return None
+    shape = _MoneyShape(
+        prefix=positive[0],
+        suffix=positive[3],
+        negative_prefix=negative[0],
+        negative_suffix=negative[3],
+        group=positive[1],
+        decimal=positive[2],
+    )
+    # Checked against babel on a few amounts, in case a locale writes some differently.
+    checked = all(shape.write(c) == _babel_money(c, currency, locale) for c in _SHAPE_CHECKS)
+    return shape if checked else None
+
+
 def format_money(cents: int, currency: str = "EUR", locale: str | None = None) -> str:
     """The one way to show an amount: ``123456`` -> ``"1 234,56 €"`` in French,
     ``"€1,234.56"`` in English (babel's spaces: narrow no-break for grouping).
-    `locale` is a Django language or a babel locale; the active language by default."""
+    `locale` is a Django language or a babel locale; the active language by default.
+    Babel's pattern is read once per currency and locale (`_money_shape`): a page
+    of a few hundred amounts does not parse it a few hundred times."""
     money = Money(cents, currency)
-    amount = Decimal(money.cents).scaleb(-2)  # exact: no float on the way
-    return format_currency(amount, money.currency, locale=babel_locale(locale))
+    code = babel_locale(locale)
+    shape = _money_shape(money.currency, code)
+    if shape is None:
+        return _babel_money(money.cents, money.currency, code)
+    return shape.write(money.cents)
 
 
 # Between a number and "%": French puts a no-break space; English as the site always wrote it.

@@ -1,20 +1,28 @@
 """Public pages and API lists served from the shared cache to anonymous visitors.
 
-A page is kept under the current *version* of the public data, its language,
-its full path and the `Accept` header; the services that change what these
+A page is kept under its full path, the `Accept` header and the method (and, for
+the API, whose language is negotiated, the `Accept-Language` header and the
+language cookie; a page's URL carries its language), together with the *version*
+of the public data it was rendered under. The services that change what these
 pages show (a computed run, a payout, a project written, a decision released)
-call `public_pages_changed()`, which moves the version on once their
-transaction commits, so that the next visitor gets a fresh page. What changes
-without such a call (a receipt between two runs, a new public contributor)
-shows within `PUBLIC_PAGE_CACHE_SECONDS` (0 turns the cache off).
+call `public_pages_changed()`, which moves the version on once their transaction
+commits, so that the next visitor gets a fresh page. What changes without such a
+call (a receipt between two runs, a new public contributor) shows within
+`PUBLIC_PAGE_CACHE_SECONDS` (0 turns the cache off).
 
-Only anonymous requests without a session or pending messages are served from,
-or stored in, the cache; a response that sets a cookie (a CSRF token, a
-session) is never stored. Signed-in people always get their own page."""
+`PublicPageCacheMiddleware` (placed before the session, locale, CSRF and
+authentication middleware) answers a cached page with one cache round trip (the
+version and the page read together) and none of the work of the middleware
+after it: a visitor without a session or pending messages is anonymous whatever
+those would find. It stores what a view marked with `@public_cached` answered,
+as the whole middleware chain left it (its security headers included), unless
+the response sets a cookie (a CSRF token, a session) or is not a plain 200.
+Signed-in people always get their own page."""
 
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -23,22 +31,32 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.utils import translation
+
+from librery.middleware import NEGOTIATED_LANGUAGE_PREFIXES
 
 VERSION_KEY = "public-pages:version"
 MESSAGES_COOKIE = "messages"
-# Headers a cached response keeps (the rest is set again by the middleware).
-KEPT_HEADERS = ("Content-Type", "Content-Language", "Vary", "Access-Control-Allow-Origin")
+# What a marked response carries (`public_cached`), and headers never kept.
+PUBLIC_MARK = "librery_public_page"
+UNKEPT_HEADERS = ("set-cookie", "date")
 
 View = Callable[..., Any]
 
 
+def _fresh_version() -> int:
+    """A version no page stored before can carry: the time in microseconds (the
+    versions before were an earlier time plus far fewer changes than
+    microseconds), so that a cache that lost only its version key (evicted,
+    flushed) serves none of the pages stored under the old ones."""
+    return time.time_ns() // 1_000
+
+
 def public_version() -> int:
-    """The current version of the public data (1 until something changes)."""
+    """The current version of the public data."""
     version = cache.get(VERSION_KEY)
     if version is None:
-        cache.add(VERSION_KEY, 1, timeout=None)
-        version = cache.get(VERSION_KEY, 1)
+        cache.add(VERSION_KEY, _fresh_version(), timeout=None)
+        version = cache.get(VERSION_KEY)
     return int(version)
 
 
@@ -46,8 +64,8 @@ def public_version_bump() -> None:
     """Move the version on now (what `public_pages_changed` does at commit)."""
     try:
         cache.incr(VERSION_KEY)
-    except ValueError:  # no version yet (a cleared cache): any new one is new
-        cache.add(VERSION_KEY, 2, timeout=None)
+    except ValueError:  # no version (a cleared cache): any new one is new
+        cache.add(VERSION_KEY, _fresh_version(), timeout=None)
 
 
 def public_pages_changed() -> None:
@@ -57,10 +75,12 @@ def public_pages_changed() -> None:
 
 
 def _cacheable_request(request: HttpRequest) -> bool:
+    """Whether the request may be answered from, or stored in, the cache: judged
+    before the session and authentication middleware, from what the request
+    carries (no session cookie: an anonymous visitor)."""
     return (
         settings.PUBLIC_PAGE_CACHE_SECONDS > 0
         and request.method in ("GET", "HEAD")
-        and not request.user.is_authenticated
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and MESSAGES_COOKIE not in request.COOKIES
         and "HTTP_AUTHORIZATION" not in request.META
@@ -72,43 +92,72 @@ def _cacheable_response(response: Any) -> bool:
         response.status_code == 200  # noqa: PLR2004 -- HTTP OK
         and not response.streaming
         and not response.cookies
+        and getattr(response, PUBLIC_MARK, False)
     )
 
 
 def page_key(request: HttpRequest) -> str:
-    text = "\n".join(
-        (request.get_full_path(), request.META.get("HTTP_ACCEPT", ""), request.method or "")
-    )
-    digest = hashlib.sha256(text.encode()).hexdigest()[:32]
-    return f"public-pages:{public_version()}:{translation.get_language()}:{digest}"
+    """The key of a page, whatever the version of the public data."""
+    parts = [request.get_full_path(), request.META.get("HTTP_ACCEPT", ""), request.method or ""]
+    if request.path_info.startswith(NEGOTIATED_LANGUAGE_PREFIXES):
+        parts += [
+            request.META.get("HTTP_ACCEPT_LANGUAGE", ""),
+            request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, ""),
+        ]
+    digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+    return f"public-pages:{digest}"
 
 
-def public_cached(view: View) -> View:
-    """Serve `view` to anonymous visitors from the shared cache (see the module)."""
+def _lookup(key: str) -> tuple[int, Any]:
+    """The current version and what is stored under `key`: one cache round trip."""
+    found = cache.get_many([VERSION_KEY, key])
+    version = found.get(VERSION_KEY)
+    if version is None:  # a cleared cache: nothing stored belongs to a new version
+        return public_version(), None
+    return int(version), found.get(key)
 
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+
+class PublicPageCacheMiddleware:
+    """Answer anonymous visitors from the cache; store what `@public_cached` views
+    answer them (see the module)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         if not _cacheable_request(request):
-            return view(request, *args, **kwargs)
+            return self.get_response(request)
         key = page_key(request)
-        stored = cache.get(key)
-        if stored is not None:
-            status, headers, content = stored
+        version, stored = _lookup(key)
+        if stored is not None and stored[0] == version:
+            _version, status, headers, content = stored
             response = HttpResponse(content, status=status)
             for name, value in headers:
                 response[name] = value
             return response
+        response = self.get_response(request)
+        if _cacheable_response(response):
+            headers = [(n, v) for n, v in response.items() if n.lower() not in UNKEPT_HEADERS]
+            cache.set(
+                key,
+                (version, response.status_code, headers, response.content),
+                settings.PUBLIC_PAGE_CACHE_SECONDS,
+            )
+        return response
+
+
+def public_cached(view: View) -> View:
+    """Let `PublicPageCacheMiddleware` keep what `view` answers anonymous visitors."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         response = view(request, *args, **kwargs)
+        if not _cacheable_request(request) or request.user.is_authenticated:
+            return response
         render = getattr(response, "render", None)
         if render is not None and not response.is_rendered:
             render()  # a DRF or template response: its bytes are what is kept
-        if _cacheable_response(response):
-            headers = [(name, response[name]) for name in KEPT_HEADERS if response.has_header(name)]
-            cache.set(
-                key,
-                (response.status_code, headers, response.content),
-                settings.PUBLIC_PAGE_CACHE_SECONDS,
-            )
+        setattr(response, PUBLIC_MARK, True)
         return response
 
     return wrapped

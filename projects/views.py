@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
+from functools import cached_property, wraps
 from typing import Any
 
 from django.conf import settings
@@ -95,13 +95,49 @@ def project_index(request: HttpRequest) -> HttpResponse:
 
 
 CONTRIBUTORS_PER_PAGE = 50
+# How long a project page's money sections stay rendered; their key changes with
+# the data they show (`selectors_projects.money_stamp`), so this only bounds memory.
+MONEY_SECTIONS_SECONDS = 3600
+
+
+class ProjectMoney:
+    """What a project page's money sections show (funds per month and its chart,
+    each monthly allocation and the earmarks waiting, payouts and the balance),
+    read only when the template renders them: the page keeps them rendered in the
+    cache under `money_stamp`, so most visits read none of it."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+
+    @cached_property
+    def months(self) -> list[funds_selectors.MonthlyFunds]:
+        return funds_selectors.project_funds_by_month(project=self.project)
+
+    @cached_property
+    def chart(self) -> Any:
+        return funds_chart(months=self.months)
+
+    @cached_property
+    def payouts(self) -> list[Any]:
+        return list(selectors_payouts.project_payouts(project=self.project))
+
+    @cached_property
+    def waiting_cents(self) -> int:
+        return selectors_payouts.project_waiting_cents(project=self.project)
+
+    @cached_property
+    def allocations(self) -> list[selectors_projects.ProjectMonth]:
+        return selectors_projects.project_months(project=self.project)
+
+    @cached_property
+    def waiting_allocation(self) -> selectors_projects.Waiting:
+        return selectors_projects.project_waiting_allocation(project=self.project)
 
 
 @public_cached
 @require_GET
 def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
     project = selectors.project_detail(slug=slug)
-    months = funds_selectors.project_funds_by_month(project=project)
     return render(
         request,
         "projects/project_detail.html",
@@ -112,18 +148,15 @@ def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "maintains": is_maintainer(request.user, project),
             "usages": project.usages.all(),
             "sbom_contributors": selectors_sbom.project_sbom_contributors(project=project),
-            "months": months,
-            "chart": funds_chart(months=months),
+            "money": ProjectMoney(project),
+            "money_stamp": selectors_projects.money_stamp(),
+            "money_seconds": MONEY_SECTIONS_SECONDS,
             "contributors": Paginator(
                 contributor_selectors.project_public_contributors(project=project),
                 CONTRIBUTORS_PER_PAGE,
             ).get_page(request.GET.get("contributors")),
             "decisions": selectors.project_governance_history(project=project),
             "licence_problems": selectors.unrecognised_licences(project.licences),
-            "payouts": selectors_payouts.project_payouts(project=project),
-            "waiting_cents": selectors_payouts.project_waiting_cents(project=project),
-            "allocations": selectors_projects.project_months(project=project),
-            "waiting_allocation": selectors_projects.project_waiting_allocation(project=project),
         },
     )
 

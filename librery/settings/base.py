@@ -69,6 +69,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "librery.middleware.RequestLogMiddleware",
+    # Anonymous public pages from the cache, before the session, locale, CSRF and
+    # authentication work they do not need (librery/pagecache.py).
+    "librery.pagecache.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "librery.middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

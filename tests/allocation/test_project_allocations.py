@@ -12,7 +12,11 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from allocation.selectors_projects import project_months, project_waiting_allocation
+from allocation.selectors_projects import (
+    money_stamp,
+    project_months,
+    project_waiting_allocation,
+)
 from funds.money import format_money
 from tests.allocation.disbursement import computed_month
 from tests.allocation.transparency_data import april_run, funded_months, give
@@ -56,6 +60,22 @@ def test_earmarked_money_not_allocated_yet_is_waiting(
     assert waiting.contributors == 2
     text = anonymous.get(f"/en/projects/{alpha.slug}/").text
     assert "€12.50 earmarked by 2 contributors is waiting for the monthly allocation" in text
+
+
+def test_the_money_sections_kept_rendered_follow_the_books(
+    anonymous: Client, funded: dict[str, Any]
+) -> None:
+    """The sections are kept rendered under the books' stamp: a receipt booked,
+    then a run computed, show on the next visit (the page cache is off here)."""
+    alpha = funded["month"].paid
+    url = f"/en/projects/{alpha.slug}/"
+    assert 'id="waiting-allocation"' not in anonymous.get(url).text
+    stamp = money_stamp()
+    give(ContributorFactory.create(), 4_000, datetime(2026, 5, 6, tzinfo=UTC), {alpha: 2500})
+    assert money_stamp() != stamp
+    text = anonymous.get(url).text
+    assert "€10.00 earmarked by 1 contributor is waiting for the monthly allocation" in text
+    assert money_stamp() == money_stamp()  # nothing moved: the same stamp
 
 
 def test_a_project_never_allocated_says_so(anonymous: Client) -> None:

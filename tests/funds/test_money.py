@@ -6,11 +6,15 @@ import base64
 import re
 import uuid
 import zlib
+from decimal import Decimal
 from typing import Any
 
 import pytest
+from babel.numbers import format_currency
 from django.test import Client
 from django.utils import translation
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from contributors.models import User
 from funds import documents
@@ -19,6 +23,8 @@ from funds.models import PaymentRequest
 from funds.money import (
     Money,
     MoneyError,
+    _money_shape,
+    _split_sample,
     babel_locale,
     bp_input,
     euros_input,
@@ -148,6 +154,32 @@ def test_format_money_other_currencies_and_locales() -> None:
         format_money(1.5)  # type: ignore[arg-type]
     with pytest.raises(MoneyError):
         format_money(100, "euro")
+
+
+@pytest.mark.unit
+@settings(max_examples=300, deadline=None)
+@given(
+    cents=st.integers(min_value=-(10**15), max_value=10**15),
+    currency=st.sampled_from(["EUR", "USD", "CHF", "JPY", "BHD"]),
+    locale=st.sampled_from(["fr", "en", "de", "de_CH", "en_US", "hi_IN", "ar"]),
+)
+def test_format_money_writes_what_babel_writes(cents: int, currency: str, locale: str) -> None:
+    """The pattern read once per currency and locale gives babel's own text,
+    and babel still writes what that shape cannot (JPY's no decimals, India's
+    groups of two)."""
+    code = babel_locale(locale)
+    expected = format_currency(Decimal(cents).scaleb(-2), currency, locale=code)
+    assert format_money(cents, currency, locale) == expected
+
+
+@pytest.mark.unit
+def test_format_money_reads_babels_pattern_once() -> None:
+    assert _money_shape("EUR", "fr_FR") is not None
+    assert _money_shape("JPY", "en_IE") is None  # no decimals: babel writes it
+    assert format_money(123456, "JPY", "en") == "JP¥1,235"
+    assert _money_shape("EUR", "hi_IN") is None  # 12,34,567.89: babel writes it
+    assert _split_sample("no digits") is None
+    assert _split_sample("1,234.567,89 €") is None
 
 
 @pytest.mark.unit

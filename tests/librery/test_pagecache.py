@@ -6,12 +6,21 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from contributors.models import User
-from librery.pagecache import public_cached, public_pages_changed, public_version
+from librery.pagecache import (
+    VERSION_KEY,
+    PublicPageCacheMiddleware,
+    public_cached,
+    public_pages_changed,
+    public_version,
+    public_version_bump,
+)
 from projects import services as project_services
 from projects.enums import ProjectStatus
 from tests.factories import ProjectFactory
@@ -88,7 +97,32 @@ def test_the_version_moves_on_when_the_change_commits(
 def test_a_cleared_cache_starts_a_new_version(django_capture_on_commit_callbacks: Any) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         public_pages_changed()  # no version stored yet
-    assert public_version() == 2
+    first = public_version()
+    cache.delete(VERSION_KEY)
+    with django_capture_on_commit_callbacks(execute=True):
+        public_pages_changed()
+    assert public_version() > first
+
+
+def test_a_page_stored_before_its_version_was_lost_is_not_served_again(
+    client: Client, settings: Any
+) -> None:
+    calls: list[int] = []
+
+    @public_cached
+    def view(request: HttpRequest) -> HttpResponse:
+        calls.append(1)
+        return HttpResponse(f"call {len(calls)}")
+
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 60
+    middleware = PublicPageCacheMiddleware(view)
+    request = RequestFactory().get("/evicted/")
+    request.user = AnonymousUser()
+    assert middleware(request).content == b"call 1"
+    assert middleware(request).content == b"call 1"  # served from the cache
+    public_version_bump()  # a version of, say, 2 where the first was 1
+    cache.delete(VERSION_KEY)  # then evicted: a new version, never an old one
+    assert middleware(request).content == b"call 2"
 
 
 def test_responses_that_set_a_cookie_or_fail_are_not_kept() -> None:
@@ -104,14 +138,69 @@ def test_responses_that_set_a_cookie_or_fail_are_not_kept() -> None:
             response.status_code = 404
         return response
 
+    def unmarked(request: HttpRequest) -> HttpResponse:
+        calls.append(request.path)
+        return HttpResponse("not a public page")
+
+    def route(request: HttpRequest) -> HttpResponse:
+        return (unmarked if request.path == "/private/" else view)(request)
+
+    middleware = PublicPageCacheMiddleware(route)
     factory = RequestFactory()
-    for path in ("/cookie/", "/missing/", "/plain/"):
+    for path in ("/cookie/", "/missing/", "/private/", "/plain/"):
         for _ in range(2):
             request = factory.get(path)
-            request.user = type("Anonymous", (), {"is_authenticated": False})()
-            request.COOKIES = {}
-            view(request)
-    assert calls == ["/cookie/", "/cookie/", "/missing/", "/missing/", "/plain/"]
+            request.user = AnonymousUser()
+            middleware(request)
+    assert calls == [
+        *["/cookie/", "/cookie/", "/missing/", "/missing/"],
+        *["/private/", "/private/", "/plain/"],
+    ]
+
+
+def test_a_cached_page_takes_one_cache_round_trip_and_no_session(
+    client: Client, monkeypatch: pytest.MonkeyPatch, django_assert_num_queries: Any
+) -> None:
+    """The version and the page are read together; the session, authentication
+    and locale middleware after the cache's never run for a hit."""
+    ProjectFactory.create(status=ProjectStatus.ADMITTED)
+    url = reverse("projects:list")
+    first = client.get(url)
+    reads: list[str] = []  # the calls made by the middleware, not within the backend
+    inside: list[str] = []
+    for name in ("get", "get_many"):
+        original = getattr(cache, name)
+
+        def counted(*args: Any, _name: str = name, _original: Any = original, **kw: Any) -> Any:
+            if not inside:
+                reads.append(_name)
+            inside.append(_name)
+            try:
+                return _original(*args, **kw)
+            finally:
+                inside.pop()
+
+        monkeypatch.setattr(cache, name, counted)
+    with django_assert_num_queries(0):
+        second = client.get(url)
+    assert reads == ["get_many"]
+    assert second.content == first.content
+    assert not hasattr(second.wsgi_request, "session")
+    assert not hasattr(second.wsgi_request, "user")
+    # The headers the middleware after the cache's set are kept with the page.
+    for header in ("Content-Security-Policy", "X-Frame-Options", "Content-Language"):
+        assert second[header] == first[header]
+
+
+def test_the_api_is_kept_in_each_negotiated_language(client: Client) -> None:
+    ProjectFactory.create(status=ProjectStatus.ADMITTED)
+    french = client.get("/api/v1/projects/", HTTP_ACCEPT_LANGUAGE="fr")
+    english = client.get("/api/v1/projects/", HTTP_ACCEPT_LANGUAGE="en")
+    assert french["Content-Language"] == "fr"
+    assert english["Content-Language"] == "en"
+    again = client.get("/api/v1/projects/", HTTP_ACCEPT_LANGUAGE="en")
+    assert again["Content-Language"] == "en"
+    assert again.content == english.content
 
 
 def test_the_cache_is_off_at_zero_seconds(client: Client, settings: Any) -> None:

@@ -1,0 +1,64 @@
+"""The table helpers: `row_url` gives what `{% url %}` gives, `label` what
+`get_FIELD_display` gives, in each language."""
+
+from __future__ import annotations
+
+import pytest
+from django.template import Context, Template
+from django.urls import NoReverseMatch, reverse
+from django.utils import translation
+
+from governance.enums import BallotKind
+from governance.models import Ballot
+from librery.templatetags.rowurls import row_url
+from projects.enums import ProjectStatus
+from projects.models import Project
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize(
+    ("name", "argument"),
+    [
+        ("projects:detail", "qgis"),
+        ("projects:detail", "bench-17_b"),
+        ("projects:detail", "17"),
+        ("governance:decision", 42),
+        ("governance:decision", "0042"),
+        ("allocation:run", "2026-03"),  # a pattern of its own: reversed each time
+    ],
+)
+def test_row_url_is_what_reverse_gives(language: str, name: str, argument: object) -> None:
+    with translation.override(language):
+        assert row_url(Context(), name, argument) == reverse(name, args=[argument])
+
+
+def test_row_url_refuses_what_reverse_refuses() -> None:
+    with pytest.raises(NoReverseMatch):
+        row_url(Context(), "governance:decision", "not-a-number")
+    with pytest.raises(NoReverseMatch):
+        row_url(Context(), "projects:detail", "a/b")
+    with pytest.raises(NoReverseMatch):  # not plain: left to `reverse`, which refuses it
+        row_url(Context(), "projects:detail", "écrit")
+
+
+def test_the_tags_render_in_a_template() -> None:
+    template = Template(
+        '{% load labels rowurls %}{% row_url "projects:detail" project.slug %} '
+        '{{ project|label:"status" }} {{ ballot|label:"kind" }} {{ odd|label:"status" }}'
+    )
+    project = Project(slug="qgis", status=ProjectStatus.ADMITTED)
+    odd = Project(slug="odd", status="unknown")
+    ballot = Ballot(kind=BallotKind.ROUND)
+    with translation.override("en"):
+        english = template.render(Context({"project": project, "ballot": ballot, "odd": odd}))
+        assert english == (
+            f"/en/projects/qgis/ {project.get_status_display()} {ballot.get_kind_display()} unknown"
+        )
+    with translation.override("fr"):
+        french = template.render(Context({"project": project, "ballot": ballot, "odd": odd}))
+        assert french == (
+            f"/projects/qgis/ {project.get_status_display()} {ballot.get_kind_display()} unknown"
+        )
+    assert english != french
