@@ -27,7 +27,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -44,6 +43,7 @@ from django.urls import reverse
 
 from allocation.models import AllocationRun
 from demo.bench_volume import SEARCHED, fill, period_name
+from funds.benchmarks.database import new_database
 from funds.selectors import project_received_totals_cents
 from librery.pagecache import public_version_bump
 from projects.models import Project
@@ -137,35 +137,24 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _postgres_url(config: dict[str, Any], name: str) -> str:  # pragma: postgresql only
+    user = quote(str(config.get("USER") or ""), safe="")
+    password = str(config.get("PASSWORD") or "")
+    secret = f":{quote(password, safe='')}" if password else ""
+    host, port = config.get("HOST") or "127.0.0.1", config.get("PORT") or 5432
+    return f"postgres://{user}{secret}@{host}:{port}/{name}"
+
+
 @contextmanager
 def own_database() -> Iterator[str]:
-    """A new, empty database of the configured vendor; its DATABASE_URL."""
+    """A new, empty database of the configured vendor (dropped after the
+    block); its DATABASE_URL."""
     config = settings.DATABASES["default"]
-    if connection.vendor == "postgresql":  # pragma: postgresql only
-        import psycopg  # noqa: PLC0415 -- PostgreSQL only
-
-        name = f"bench_pages_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-        params: dict[str, Any] = {
-            "host": config.get("HOST") or "127.0.0.1",
-            "port": config.get("PORT") or 5432,
-            "user": config.get("USER") or "",
-            "password": config.get("PASSWORD") or "",
-        }
-        with psycopg.connect(dbname="postgres", autocommit=True, **params) as admin:
-            admin.execute(f'CREATE DATABASE "{name}"')  # a name of our own making
-        user = quote(str(params["user"]), safe="")
-        secret = f":{quote(str(params['password']), safe='')}" if params["password"] else ""
-        try:
-            yield f"postgres://{user}{secret}@{params['host']}:{params['port']}/{name}"
-        finally:
-            with psycopg.connect(dbname="postgres", autocommit=True, **params) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        return
-    directory = tempfile.mkdtemp(prefix="bench-pages-")  # pragma: sqlite only
-    try:  # pragma: sqlite only
-        yield f"sqlite:///{directory}/bench.sqlite3"
-    finally:  # pragma: sqlite only
-        shutil.rmtree(directory, ignore_errors=True)
+    with new_database(config, prefix="bench_pages") as name:
+        if connection.vendor == "postgresql":  # pragma: postgresql only
+            yield _postgres_url(config, name)
+        else:  # pragma: sqlite only
+            yield f"sqlite:///{name}"
 
 
 def child_env(database_url: str, **extra: str) -> dict[str, str]:

@@ -20,12 +20,13 @@ from django.db.utils import load_backend
 
 
 @contextmanager
-def _new_database(config: dict[str, Any]) -> Iterator[str]:
-    """A new, empty database beside the configured one: its NAME."""
+def new_database(config: dict[str, Any], *, prefix: str = "bench_money") -> Iterator[str]:
+    """A new, empty database beside the one `config` (a DATABASES entry)
+    describes, dropped after the block: its NAME (a file's path on SQLite)."""
     if connection.vendor == "postgresql":  # pragma: postgresql only
         import psycopg  # noqa: PLC0415 -- PostgreSQL only
 
-        name = f"bench_money_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+        name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
         params: dict[str, Any] = {
             "host": config.get("HOST") or "127.0.0.1",
             "port": config.get("PORT") or 5432,
@@ -40,7 +41,7 @@ def _new_database(config: dict[str, Any]) -> Iterator[str]:
             with psycopg.connect(dbname="postgres", autocommit=True, **params) as admin:
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         return
-    directory = tempfile.mkdtemp(prefix="bench-money-")  # pragma: sqlite only
+    directory = tempfile.mkdtemp(prefix=f"{prefix}-")  # pragma: sqlite only
     try:  # pragma: sqlite only
         yield f"{directory}/bench.sqlite3"
     finally:  # pragma: sqlite only
@@ -54,7 +55,7 @@ def own_database() -> Iterator[None]:
     dropped."""
     previous = connections[DEFAULT_DB_ALIAS]
     config = dict(previous.settings_dict)
-    with _new_database(config) as name:
+    with new_database(config) as name:
         config["NAME"] = name
         ours = load_backend(config["ENGINE"]).DatabaseWrapper(config, DEFAULT_DB_ALIAS)
         connections[DEFAULT_DB_ALIAS] = ours

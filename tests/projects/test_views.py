@@ -175,17 +175,19 @@ def test_list_filters_by_tag_licence_public_bodies_and_sorts(anonymous: Client) 
     assert "by name" not in funded.text
 
 
+def _found(client: Client, query: str) -> list[str]:
+    """The names the English catalogue lists for `query`."""
+    return [p.name for p in client.get("/en/projects/", {"q": query}).context["page"]]
+
+
 def test_full_text_search_reads_descriptions_in_both_languages(anonymous: Client) -> None:
     need(is_postgresql(), "stemmed full-text search needs PostgreSQL")
     ProjectFactory.create(name="Carto", description="Un logiciel de cartographie libre.")
     ProjectFactory.create(name="Tube", description_en="Plays videos and streams.")
     ProjectFactory.create(name="Other", summary="Something else")
 
-    def names(q: str) -> list[str]:
-        return [p.name for p in anonymous.get("/en/projects/", {"q": q}).context["page"]]
-
-    assert names("cartographies") == ["Carto"]
-    assert names("video") == ["Tube"]
+    assert _found(anonymous, "cartographies") == ["Carto"]
+    assert _found(anonymous, "video") == ["Tube"]
 
 
 def test_a_typo_in_a_name_still_finds_the_project(anonymous: Client) -> None:
@@ -194,12 +196,9 @@ def test_a_typo_in_a_name_still_finds_the_project(anonymous: Client) -> None:
     ProjectFactory.create(name="LibreOffice", summary="Bureautique")
     ProjectFactory.create(name="Moodle", summary="Cours")
 
-    def names(q: str) -> list[str]:
-        return [p.name for p in anonymous.get("/en/projects/", {"q": q}).context["page"]]
-
-    assert names("nextclud") == ["Nextcloud"]
-    assert names("libreofice") == ["LibreOffice"]
-    assert names("zzqx") == []
+    assert _found(anonymous, "nextclud") == ["Nextcloud"]
+    assert _found(anonymous, "libreofice") == ["LibreOffice"]
+    assert _found(anonymous, "zzqx") == []
 
 
 def test_the_name_typo_condition_has_its_trigram_index() -> None:
