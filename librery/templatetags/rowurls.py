@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from django import template
+from django.conf import settings
 from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils.translation import get_language
 
@@ -49,7 +50,10 @@ def row_url(context: template.Context, name: str, argument: Any) -> str:
     urlconf = getattr(context.get("request"), "urlconf", None)
     text = str(argument)
     if _PLAIN.match(text):
-        around = _around(name, get_language(), get_script_prefix(), urlconf)
+        # Keyed by the URLconf in force (the request's, else the settings'),
+        # so that another root URLconf never gets this one's URLs.
+        key = urlconf or settings.ROOT_URLCONF
+        around = _around(name, get_language(), get_script_prefix(), key)
         if around is not None and (around[2] or text.isdigit()):
             return f"{around[0]}{text}{around[1]}"
     return reverse(name, args=[argument], urlconf=urlconf)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.template import Context, Template
+from django.test import override_settings
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 
@@ -32,6 +33,14 @@ pytestmark = pytest.mark.unit
 def test_row_url_is_what_reverse_gives(language: str, name: str, argument: object) -> None:
     with translation.override(language):
         assert row_url(Context(), name, argument) == reverse(name, args=[argument])
+
+
+def test_row_url_follows_the_root_urlconf_in_force() -> None:
+    with translation.override("en"):
+        platform = row_url(Context(), "projects:detail", "qgis")  # remembered for this URLconf
+        with override_settings(ROOT_URLCONF="tests.librery.urls_elsewhere"):
+            assert row_url(Context(), "projects:detail", "qgis") == "/elsewhere/qgis/"
+        assert row_url(Context(), "projects:detail", "qgis") == platform
 
 
 def test_row_url_refuses_what_reverse_refuses() -> None:
