@@ -40,7 +40,9 @@ def publication_log(request: HttpRequest) -> HttpResponse:
     """The publication log, oldest entry first, a page at a time, as stable JSON
     (sorted keys): `verify.py log` recomputes its chain and every document's hash."""
     text = request.GET.get("page", "1")
-    page = selectors.publication_page(number=int(text)) if text.isdigit() else None
+    # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+    number = int(text) if text.isascii() and text.isdigit() else 0
+    page = selectors.publication_page(number=number) if number else None
     if page is None:
         raise Http404
 

@@ -75,8 +75,8 @@ def staff(db: None) -> User:
 
 
 def log_run(run: AllocationRun) -> PublicationEntry:
-    """The one call the allocation run makes once its document is published
-    (the lead adds it at the end of `allocation_run_execute`)."""
+    """The call `allocation_run_execute` makes once its document is published:
+    made again, it returns the entry already there."""
     return publication_append(
         kind=PublicationKind.ALLOCATION_RUN,
         reference=run.period,
@@ -172,7 +172,8 @@ def test_the_log_is_published_in_stable_pages(
     last = anonymous.get("/en/transparency/log.json?page=3").json()
     assert [e["position"] for e in last["entries"]] == [5]
     assert last["next"] is None
-    for page in ("0", "4", "two", "-1"):
+    # "²" and "\u0661" (Arabic-Indic one) are digits to str.isdigit(), not page numbers.
+    for page in ("0", "4", "two", "-1", "²", "\u0661"):
         assert anonymous.get(f"/transparency/log.json?page={page}").status_code == 404
     _, walked = verify.log_entries(LOG, client_fetch(anonymous))
     assert [e["position"] for e in walked] == [1, 2, 3, 4, 5]
@@ -303,12 +304,15 @@ def test_backfill_enters_what_was_published_before_in_order() -> None:
 
 
 @pytest.mark.django_db
-def test_the_head_is_shown_on_the_register(anonymous: Client, staff: User) -> None:
-    page = anonymous.get("/en/governance/register/").text
+@pytest.mark.parametrize("path", ["/governance/register/", "/transparency/"])
+def test_the_head_is_shown_on_the_register_and_transparency_pages(
+    anonymous: Client, staff: User, path: str
+) -> None:
+    page = anonymous.get(f"/en{path}").text
     assert "Nothing has been published yet." in page
     release_a_ballot(staff)
     head = PublicationEntry.objects.get()
-    page = anonymous.get("/en/governance/register/").text
+    page = anonymous.get(f"/en{path}").text
     assert f'data-log-head="1:{head.entry_hash}"' in page
     assert 'href="/en/transparency/log.json"' in page
-    assert f'data-log-head="1:{head.entry_hash}"' in anonymous.get("/governance/register/").text
+    assert f'data-log-head="1:{head.entry_hash}"' in anonymous.get(path).text
