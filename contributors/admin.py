@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import ReadOnlyPasswordHashWidget, UserChangeForm
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -16,8 +19,25 @@ from contributors.models import (
 )
 
 
+class _PasswordHashWidget(ReadOnlyPasswordHashWidget):
+    """Django's widget gives its label no target, so the admin writes the
+    password's help text without the id that the widget's aria-describedby
+    names: here the widget is its label's target, and the help text has its id."""
+
+    def id_for_label(self, id_: str) -> str:
+        return id_
+
+
+class _UserChangeForm(UserChangeForm[User]):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "password" in self.fields:  # pragma: no branch -- always, in this admin
+            self.fields["password"].widget = _PasswordHashWidget()
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin[User]):
+    form = _UserChangeForm
     ordering = ["email"]
     list_display = ["email", "display_name", "is_staff", "is_active", "date_joined"]
     search_fields = ["email", "display_name"]

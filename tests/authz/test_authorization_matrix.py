@@ -33,6 +33,7 @@ from tests.authz.table import (
     Expect,
     Route,
 )
+from tests.html_refs import dangling_references
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
@@ -292,6 +293,10 @@ def test_authorization_matrix(persona: str) -> None:
         verdict = _verdict(response, expected)
         if verdict:
             failures.append(f"{method} {path}: {verdict}")
+        elif response.status_code == 200 and response["Content-Type"].startswith("text/html"):
+            dangling = dangling_references(response.content.decode())
+            if dangling:
+                failures.append(f"{method} {path}: refers to no element: {', '.join(dangling)}")
     summary = f"{persona}: {checked} requests over {len(routes())} routes"
     print(summary)  # noqa: T201 -- the matrix size, in the test output
     assert not failures, summary + "\n" + "\n".join(failures)
