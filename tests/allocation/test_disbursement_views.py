@@ -13,9 +13,11 @@ from allocation import tasks
 from allocation.enums import PayoutStatus
 from allocation.models import Approval, Payout, PayoutBatch
 from allocation.services import disbursement_report, payout_batch_create
+from projects.models import Project
 from projects.services import project_suspend
 from tests.allocation.disbursement import Admin, Month, approve
 from tests.factories import TEST_PASSWORD, MaintainershipFactory
+from tests.funds.test_money import _pdf_text
 from tests.tasks import queued_tasks
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
@@ -173,6 +175,9 @@ def test_maintainers_see_their_payouts_and_the_balance_waiting(
     mine = client.get("/en/projects/mine/")
     assert payout.end_to_end_id in mine.text
     assert "Payout history" in mine.text
+    # The balance each project waits with for the next batch: Beta's, below the threshold.
+    assert '<td class="align-right">€10.00</td>' in mine.text
+    assert '<td class="align-right">€0.00</td>' in mine.text  # Alpha's, paid out
     page = client.get(f"/en/projects/{month.paid.slug}/")
     assert payout.end_to_end_id in page.text
     assert "Held by the fund for the next payout: €0.00" in page.text
@@ -183,3 +188,25 @@ def test_maintainers_see_their_payouts_and_the_balance_waiting(
 
 def test_everyone_else_gets_a_404(month: Month, contributor: Client) -> None:
     assert contributor.get(_url(month)).status_code == 404
+
+
+def test_the_pdf_pages_show_the_hash_wrapped_names_and_amounts_in_each_language(
+    month: Month, ada: Admin
+) -> None:
+    long_name = "Delta Missing, a project whose name is far too long for its column in the table"
+    Project.objects.filter(pk=month.missing.pk).update(name=long_name)
+    sha = disbursement_report(run=month.run).sha256
+    for language, title, hash_label, amount in (
+        ("en", "Disbursement report, 2026-03", "Content SHA-256", "€120.00"),
+        # Helvetica has no narrow no-break space: the shared formatting's, drawn as a space.
+        ("fr", "Rapport de versement, 2026-03", "SHA-256 du contenu", "120,00 €"),
+    ):
+        strings = _pdf_text(ada.client().get(_url(month, f"report-{language}.pdf")).content)
+        assert title in strings
+        # The hash drawn on the page (footer and heading), not only in the metadata.
+        hashes = [text for text in strings if text.startswith(hash_label) and sha in text]
+        assert len(hashes) >= 2
+        assert amount in strings  # Alpha's payout and the total proposed
+        # The long name wraps inside its table cell: on several lines, none the whole name.
+        assert long_name not in strings
+        assert "Delta Missing, a project whose name is" in " ".join(strings)

@@ -15,8 +15,10 @@ import pytest
 import xmlschema
 from defusedxml import ElementTree
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
+from allocation import tasks
 from allocation.enums import PayoutStatus
 from allocation.errors import DisbursementError
 from allocation.models import Payout, PayoutBatch
@@ -38,6 +40,7 @@ from tests.allocation.camt_payouts import payout_statement
 from tests.allocation.disbursement import Admin, Month, approve, make_admin
 from tests.mail import mail_tasks
 from tests.paths import DATA
+from tests.tasks import queued_tasks
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
@@ -84,6 +87,8 @@ def test_the_batch_pays_each_eligible_project_its_whole_balance(
     assert account_balance_cents(kind=AccountKind.PAYOUTS) == -12_000
     journal = Journal.objects.get(source=JournalSource.PAYOUT)
     assert journal.external_id == "batch-2026-03"
+    created = LogEntry.objects.get(action="allocation.batch.created")  # in the audit trail
+    assert (created.data["sha256"], created.data["payouts"]) == (batch.content_sha256, 1)
     assert books_check() == []
     # The report is frozen as approved: the balances moved, its content did not.
     report = disbursement_report(run=month.run)
@@ -130,6 +135,13 @@ def test_paid_and_failed_by_hand_keep_the_books_and_tell_the_maintainers(
     # Failed twice books back once.
     payout_transition(payout=failed, to_status=PayoutStatus.FAILED, actor=ada.user)
     assert Journal.objects.filter(source=JournalSource.PAYOUT).count() == 2
+    # Each step once in the audit trail, with who recorded it.
+    steps = LogEntry.objects.filter(action__startswith="allocation.payout.").order_by("pk")
+    assert list(steps.values_list("action", "actor")) == [
+        ("allocation.payout.sent", ada.user.pk),
+        ("allocation.payout.paid", ada.user.pk),
+        ("allocation.payout.failed", ada.user.pk),
+    ]
 
 
 def test_only_an_administrator_records_a_payout_by_hand(batch: PayoutBatch) -> None:
@@ -159,6 +171,21 @@ def test_the_sepa_file_validates_against_the_official_schema(batch: PayoutBatch)
     assert transfer.findtext("p:PmtId/p:EndToEndId", namespaces=NS) == payout.end_to_end_id
     assert transfer.findtext("p:Amt/p:InstdAmt", namespaces=NS) == "120.00"
     assert transfer.findtext("p:CdtrAcct/p:Id/p:IBAN", namespaces=NS) == payout.iban
+
+
+def test_the_sepa_file_names_the_fund_from_its_settings(batch: PayoutBatch, settings: Any) -> None:
+    settings.FUND_NAME = "Fonds Exemple"
+    settings.FUND_IBAN = "DE89 3704 0044 0532 0130 00"
+    settings.FUND_BIC = "COBADEFFXXX"
+    content = payout_batch_pain001(batch=batch, execution_date=date(2026, 4, 8))
+    _schema("pain.001.001.03.xsd").validate(content.decode())
+    info = ElementTree.fromstring(content).find("p:CstmrCdtTrfInitn/p:PmtInf", NS)
+    assert info is not None
+    assert (
+        info.findtext("p:Dbtr/p:Nm", namespaces=NS),
+        info.findtext("p:DbtrAcct/p:Id/p:IBAN", namespaces=NS),
+        info.findtext("p:DbtrAgt/p:FinInstnId/p:BIC", namespaces=NS),
+    ) == ("Fonds Exemple", "DE89370400440532013000", "COBADEFFXXX")
 
 
 def test_the_payout_file_command_writes_the_latest_batch(
@@ -248,3 +275,40 @@ def test_lines_that_are_not_our_payouts_are_left_alone(batch: PayoutBatch, ada: 
     assert payouts_match_statements().skipped == [BankStatementLine.objects.get().pk]
     assert _payout(batch).status == PayoutStatus.PENDING
     assert payouts_match_statement(statement_id=999_999).paid == []
+
+
+def test_statements_uploaded_on_the_reconciliation_page_mark_payouts_paid_then_failed(
+    month: Month, batch: PayoutBatch, ada: Admin, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The path administrators take: the upload enqueues the matching task
+    (run here as a worker would); the same file again enqueues and books nothing."""
+    payout = _payout(batch)
+    client = ada.client()
+
+    def upload(content: bytes, name: str) -> list[dict[str, Any]]:
+        with (
+            queued_tasks(tasks.match_payouts) as queued,
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            file = SimpleUploadedFile(name, content, "application/xml")
+            response = client.post("/en/funds/reconciliation/", {"file": file})
+        assert response.status_code == 302
+        return queued
+
+    debits = payout_statement([payout], statement_id="STMT-UPLOADED")
+    assert len(upload(debits, "april.xml")) == 1
+    payout.refresh_from_db()
+    assert (payout.status, payout.debit_line is not None) == (PayoutStatus.PAID, True)
+    journals, logs = Journal.objects.count(), LogEntry.objects.count()
+    assert upload(debits, "april.xml") == []
+    payout.refresh_from_db()
+    assert payout.status == PayoutStatus.PAID
+    assert (Journal.objects.count(), LogEntry.objects.count()) == (journals, logs)
+    returned = payout_statement([], returned=[payout], statement_id="STMT-RETURNED")
+    assert len(upload(returned, "may.xml")) == 1
+    payout.refresh_from_db()
+    assert payout.status == PayoutStatus.FAILED
+    assert project_balances_cents()[month.paid.pk] == 12_000
+    out = StringIO()
+    call_command("check_books", stdout=out)
+    assert "every invariant holds" in out.getvalue()
