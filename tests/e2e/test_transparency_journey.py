@@ -20,6 +20,16 @@ CELLS_OUT_OF_VIEW = """() => [...document.querySelectorAll('main table th, main 
   .filter((cell) => cell.getClientRects().length)
   .filter((cell) => cell.getBoundingClientRect().right > window.innerWidth + 1)
   .map((cell) => cell.textContent.trim())"""
+# One-word links of the page's tables broken inside the word (a link squeezed to
+# a sliver wraps "JSON" as "JSO/N"): split over two lines, or taller than one.
+LINKS_BROKEN = """() => [...document.querySelectorAll('main table a')]
+  .filter((link) => link.getClientRects().length && !/\\s/.test(link.textContent.trim()))
+  .filter((link) => {
+    const rects = link.getClientRects();
+    const line = parseFloat(getComputedStyle(link).lineHeight);
+    return rects.length > 1 || rects[0].height > 1.5 * line;
+  })
+  .map((link) => link.textContent.trim())"""
 
 
 @pytest.mark.parametrize("width", [1280, 390])
@@ -31,6 +41,7 @@ def test_the_transparency_page_fits_and_draws_its_flows(
     page.goto("/en/transparency/")
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     assert page.evaluate(CELLS_OUT_OF_VIEW) == []
+    assert page.evaluate(LINKS_BROKEN) == []
     diagram = page.locator(".sankey svg")
     assert diagram.is_visible()
     assert page.locator(".sankey .sankey__link").count() >= 6
@@ -48,6 +59,7 @@ def test_the_transparency_page_fits_and_draws_its_flows(
     page.goto("/en/transparency/?month=2026-04")
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     assert page.evaluate(CELLS_OUT_OF_VIEW) == []
+    assert page.evaluate(LINKS_BROKEN) == []
     assert page.get_by_text("The pool was shared by the round of decision").is_visible()
     page.screenshot(path=str(screenshot_dir / f"transparency-april-{width}.png"), full_page=True)
 
@@ -72,4 +84,5 @@ def test_a_contributor_sees_where_a_receipt_split_three_ways_went(
     assert page.locator("#pool-kept").is_visible()
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     assert page.evaluate(CELLS_OUT_OF_VIEW) == []
+    assert page.evaluate(LINKS_BROKEN) == []
     page.screenshot(path=str(screenshot_dir / f"receipt-trace-{width}.png"), full_page=True)
