@@ -11,6 +11,7 @@ from allocation.services.approvals import (
 from allocation.services.payouts import (
     PayoutMatches,
     payout_batch_create,
+    payout_batch_export,
     payout_batch_mark_sent,
     payout_batches_resume,
     payout_transition,
@@ -63,6 +64,7 @@ __all__ = [
     "ledger_problems",
     "pause_for_tests",
     "payout_batch_create",
+    "payout_batch_export",
     "payout_batch_mark_sent",
     "payout_batches_resume",
     "payout_transition",

@@ -13,10 +13,11 @@ statement, matched by end-to-end id. Recording twice changes nothing."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from functools import partial
 from typing import Any
 
@@ -30,6 +31,7 @@ from allocation.enums import PAYOUT_TRANSITIONS, PayoutSource, PayoutStatus
 from allocation.errors import DisbursementError
 from allocation.models import PAYOUT_PREFIX, AllocationRun, Approval, Payout, PayoutBatch
 from allocation.selectors import conservation_problem
+from allocation.sepa import payout_batch_pain001
 from allocation.services.approvals import (
     APPROVALS_NEEDED,
     approvals_refresh,
@@ -413,3 +415,23 @@ def payouts_match_enqueue(*, statement_ids: list[int]) -> None:
     matched, in the ``allocation.match_payouts`` task (one per statement)."""
     for statement_id in statement_ids:
         transaction.on_commit(partial(_enqueue_matching, statement_id))
+
+
+def payout_batch_export(
+    *, batch: PayoutBatch, execution_date: date, actor: Any = None, via: str
+) -> bytes:
+    """The batch's SEPA file (`allocation.sepa`), its making entered in the
+    audit trail with the file's sha256: which file went to the bank, when, made
+    by whom (`via`: the staff page or the `payout_file` command)."""
+    content = payout_batch_pain001(batch=batch, execution_date=execution_date)
+    log_action(
+        action="allocation.payout_batch.exported",
+        obj=batch,
+        actor=actor,
+        data={
+            "via": via,
+            "execution_date": execution_date.isoformat(),
+            "sha256": hashlib.sha256(content).hexdigest(),
+        },
+    )
+    return content

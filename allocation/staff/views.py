@@ -23,7 +23,6 @@ from allocation.enums import PayoutStatus
 from allocation.errors import DisbursementError
 from allocation.models import Payout, PayoutBatch
 from allocation.report_pdf import disbursement_report_pdf, flag_labels
-from allocation.sepa import payout_batch_pain001
 from allocation.services.approvals import approver_problem
 from allocation.staff.forms import ApproveForm, PayoutFailForm
 from funds.money import format_money
@@ -235,7 +234,9 @@ def report_pdf(request: HttpRequest, period: str, language: str) -> HttpResponse
 def sepa_file(request: HttpRequest, period: str) -> HttpResponse:
     batch = get_object_or_404(PayoutBatch.objects.select_related("run"), run__period=period)
     try:
-        content = payout_batch_pain001(batch=batch, execution_date=timezone.localdate())
+        content = services.payout_batch_export(
+            batch=batch, execution_date=timezone.localdate(), actor=request.user, via="page"
+        )
     except DisbursementError as error:
         messages.error(request, str(error))
         return redirect("disbursement:report", period=period)

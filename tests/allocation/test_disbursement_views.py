@@ -4,6 +4,7 @@ with its SEPA file and payouts recorded by hand; the maintainers' pages."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from allocation import tasks
 from allocation.enums import PayoutStatus
 from allocation.models import Approval, Payout, PayoutBatch
 from allocation.services import disbursement_report, payout_batch_create
+from librery.models import LogEntry
 from projects.models import Project
 from projects.services import project_suspend
 from tests.allocation.disbursement import Admin, Month, approve
@@ -86,6 +88,9 @@ def test_approving_through_the_page_then_the_second_makes_the_batch(
     assert sepa.status_code == 200
     assert sepa["Content-Disposition"] == 'attachment; filename="payouts-2026-03-pain.001.xml"'
     assert f"<MsgId>LIB-BATCH-{batch.pk}</MsgId>" in sepa.content.decode()
+    exported = LogEntry.objects.get(action="allocation.payout_batch.exported")
+    assert (exported.actor, exported.data["via"]) == (bob.user, "page")
+    assert exported.data["sha256"] == hashlib.sha256(sepa.content).hexdigest()
 
 
 def test_a_wrong_code_on_the_page_is_a_clear_error(month: Month, ada: Admin) -> None:

@@ -5,6 +5,7 @@ statement (idempotently), failed ones booked back, and the books holding."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from functools import cache
 from io import StringIO
@@ -196,6 +197,11 @@ def test_the_payout_file_command_writes_the_latest_batch(
     call_command("payout_file", "latest", str(target), stdout=out)
     assert f"Batch #{batch.pk} (2026-03): 1 payout written to {target}." in out.getvalue()
     _schema("pain.001.001.03.xsd").validate(target.read_text())
+    # The audit trail says which file went out: its sha256, the command, the date asked.
+    exported = LogEntry.objects.get(action="allocation.payout_batch.exported")
+    assert exported.object_id == str(batch.pk)
+    assert exported.data["via"] == "payout_file"
+    assert exported.data["sha256"] == hashlib.sha256(target.read_bytes()).hexdigest()
     call_command("payout_file", str(batch.pk), "-", stdout=(printed := StringIO()))
     assert "LIB-PAYOUT-" in printed.getvalue()
     for wrong, message in (("nope", "batch id or 'latest'"), ("999999", "No payout batch")):

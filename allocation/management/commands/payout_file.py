@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from allocation.errors import DisbursementError
 from allocation.models import PayoutBatch
-from allocation.sepa import payout_batch_pain001
+from allocation.services import payout_batch_export
 
 
 class Command(BaseCommand):
@@ -33,7 +33,9 @@ class Command(BaseCommand):
         if batch is None:
             raise CommandError(f"No payout batch {wanted}.")
         try:
-            content = payout_batch_pain001(batch=batch, execution_date=timezone.localdate())
+            content = payout_batch_export(
+                batch=batch, execution_date=timezone.localdate(), via="payout_file"
+            )
         except DisbursementError as error:
             raise CommandError(str(error)) from None
         if options["path"] == "-":
