@@ -147,7 +147,10 @@ def disbursement_report_pdf(*, report: Report, approvals: list[Approval], langua
     with translation.override(language):
         styles = _styles()
         buffer = BytesIO()
-        title = _("Disbursement report, %(period)s") % {"period": report.run.period}
+        month = formats.date_format(
+            timezone.localtime(report.run.period_start_at), "YEAR_MONTH_FORMAT"
+        )
+        title = _("Disbursement report, %(period)s") % {"period": month}
         footer = _("Content SHA-256: %(sha)s") % {"sha": report.sha256}
         document = SimpleDocTemplate(
             buffer,

@@ -132,7 +132,10 @@ def test_the_csv_and_the_pdfs_carry_the_hash(month: Month, ada: Admin) -> None:
     assert lines[1].startswith("project_id,project,project_status,earmarked_cents")
     assert f"{month.paid.pk},Alpha Paid,admitted,12000,0,0,12000,12000,verified," in lines
     assert lines[-1] == ",total,,27000,0,0,27000,12000,,"
-    for language, title in (("en", b"Disbursement report, 2026-03"), ("fr", b"Rapport")):
+    for language, title in (
+        ("en", b"Disbursement report, March 2026"),
+        ("fr", b"Rapport de versement, mars 2026"),
+    ):
         pdf = ada.client().get(_url(month, f"report-{language}.pdf"))
         assert pdf.status_code == 200
         assert pdf.content.startswith(b"%PDF")
@@ -202,9 +205,9 @@ def test_the_pdf_pages_show_the_hash_wrapped_names_and_amounts_in_each_language(
     Project.objects.filter(pk=month.missing.pk).update(name=long_name)
     sha = disbursement_report(run=month.run).sha256
     for language, title, hash_label, amount in (
-        ("en", "Disbursement report, 2026-03", "Content SHA-256", "€120.00"),
+        ("en", "Disbursement report, March 2026", "Content SHA-256", "€120.00"),
         # Helvetica has no narrow no-break space: the shared formatting's, drawn as a space.
-        ("fr", "Rapport de versement, 2026-03", "SHA-256 du contenu", "120,00 €"),
+        ("fr", "Rapport de versement, mars 2026", "SHA-256 du contenu", "120,00 €"),
     ):
         strings = _pdf_text(ada.client().get(_url(month, f"report-{language}.pdf")).content)
         assert title in strings
