@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -170,6 +171,10 @@ def _earmarked_project(request: HttpRequest) -> Project | None:
     return Project.objects.fundable().filter(slug=slug[:200]).first()
 
 
+PAYMENTS_PER_PAGE = 20
+RECEIPTS_PER_PAGE = 20
+
+
 @login_required
 @require_GET
 def my_contributions(request: HttpRequest) -> HttpResponse:
@@ -179,11 +184,17 @@ def my_contributions(request: HttpRequest) -> HttpResponse:
         "contributors/my_contributions.html",
         {
             "pledges": pledges_of(user),
-            "payments": payments_of(user),
-            # The month of the run that took each receipt (None: waiting for it).
-            "receipts": receipts_of(user).annotate(
-                allocated_month=F("allocation__run__period_start_at")
+            # Each list grows by one a month with a monthly pledge: paged on its
+            # own parameter, a bad number giving the first (or last) page as the
+            # transparency page does.
+            "payments": Paginator(payments_of(user), PAYMENTS_PER_PAGE).get_page(
+                request.GET.get("payments")
             ),
+            # The month of the run that took each receipt (None: waiting for it).
+            "receipts": Paginator(
+                receipts_of(user).annotate(allocated_month=F("allocation__run__period_start_at")),
+                RECEIPTS_PER_PAGE,
+            ).get_page(request.GET.get("receipts")),
             "payment_requests": payment_requests_of(user),
             "commitments": commitments_of(user),
             "organisations": organisations_of(user),
