@@ -315,14 +315,25 @@ def decision(request: HttpRequest, pk: int) -> HttpResponse:
         }
         for v in item.bundle.get("votes", [])
     ]
+    received = (
+        selectors_projects.round_received(ballot_id=item.pk)
+        if item.kind == BallotKind.ROUND
+        else None
+    )
+    # Before any run used the round, its euros are an estimate at today's pool;
+    # once one did, they are those the runs booked (`received`) and no estimate.
+    pool_cents = selectors.current_pool_cents() if received and not received.runs else None
     shares: list[dict[str, Any]] = []
     if item.kind == BallotKind.ROUND:
         # At today's pool, shared as the monthly allocation shares it: exact
         # fractions rounded by largest remainder, so the cents add up to the pool.
-        preview = share_pool(
-            pool_cents=selectors.current_pool_cents(),
-            fractions={int(p): parse_frac(f) for p, f in raw.items()},
-        ).amounts
+        preview = (
+            share_pool(
+                pool_cents=pool_cents, fractions={int(p): parse_frac(f) for p, f in raw.items()}
+            ).amounts
+            if pool_cents is not None
+            else {}
+        )
         shares = [
             {
                 "project": titles.get(int(p), p),
@@ -351,12 +362,8 @@ def decision(request: HttpRequest, pk: int) -> HttpResponse:
             "votes": votes,
             "shares": shares,
             "colleges": colleges,
-            "pool_cents": selectors.current_pool_cents() if shares else None,
-            "received": (
-                selectors_projects.round_received(ballot_id=item.pk)
-                if item.kind == BallotKind.ROUND
-                else None
-            ),
+            "pool_cents": pool_cents if shares else None,
+            "received": received,
         },
     )
 
