@@ -92,12 +92,13 @@ class MonthRow:
     """One computed run, with its payouts."""
 
     run: AllocationRun
-    paid_cents: int = 0
-    in_progress_cents: int = 0
+    paid_cents: int = 0  # Confirmed by the bank's statement.
+    in_progress_cents: int = 0  # Ordered, not confirmed yet: pending or sent.
     failed_cents: int = 0
 
     @property
-    def payouts_made_cents(self) -> int:
+    def payouts_ordered_cents(self) -> int:
+        """Paid, pending (in a batch, not sent to the bank yet) and sent."""
         return self.paid_cents + self.in_progress_cents
 
 
@@ -115,15 +116,16 @@ class Overview:
     pool_carried_in_cents: int
     pool_shared_cents: int
     pool_carried_out_cents: int
-    paid_cents: int
-    in_progress_cents: int
+    paid_cents: int  # Confirmed by the bank's statement.
+    in_progress_cents: int  # Ordered, not confirmed yet: pending or sent.
     unallocated_cents: int
     unallocated_count: int
     received_by_month: list[MonthlyFunds] = field(default_factory=list)
     paid_by_month: list[MonthlyFunds] = field(default_factory=list)
 
     @property
-    def payouts_made_cents(self) -> int:
+    def payouts_ordered_cents(self) -> int:
+        """Paid, pending (in a batch, not sent to the bank yet) and sent."""
         return self.paid_cents + self.in_progress_cents
 
     @property

@@ -67,7 +67,7 @@ def test_the_figures_are_the_ledgers(funded: dict[str, Any]) -> None:
         AccountKind.PROJECT, JournalSource.ALLOCATION
     )
     # The payouts account is debit-normal: the batch credits it.
-    assert figures.payouts_made_cents == -account_balance_cents(kind=AccountKind.PAYOUTS) > 0
+    assert figures.payouts_ordered_cents == -account_balance_cents(kind=AccountKind.PAYOUTS) > 0
     assert figures.in_progress_cents == 12_000
     assert figures.paid_cents == 0
     # The whole flows: received = fee + earmarked + pool in; pool in = shared + kept.
@@ -98,7 +98,7 @@ def test_one_month_has_its_round_and_the_pool_it_carried_in(funded: dict[str, An
     assert figures.pool_in_cents + figures.pool_carried_in_cents == (
         figures.pool_shared_cents + figures.pool_carried_out_cents
     )
-    assert figures.payouts_made_cents == 0  # April's report has no batch yet
+    assert figures.payouts_ordered_cents == 0  # April's report has no batch yet
     assert {r["project_id"] for r in transparency.project_rows(run=april)} == {
         funded["month"].paid.pk,
         funded["month"].small.pk,

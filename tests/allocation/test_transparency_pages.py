@@ -162,9 +162,13 @@ def test_the_demo_shows_money_on_every_transparency_page(anonymous: Client) -> N
     figures = transparency.overview()
     assert figures.net_cents > 0
     assert figures.projects_received_cents > 0
-    assert figures.payouts_made_cents > 0
+    assert figures.payouts_ordered_cents > 0
     text = anonymous.get(URL).text
-    for cents in (figures.net_cents, figures.projects_received_cents, figures.payouts_made_cents):
+    for cents in (
+        figures.net_cents,
+        figures.projects_received_cents,
+        figures.payouts_ordered_cents,
+    ):
         assert format_money(cents, locale="en") in text
     assert "sankey__link--pool" in text
     run = AllocationRun.objects.get()
