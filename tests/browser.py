@@ -24,3 +24,35 @@ def fill_pledge_form(page: Any, *, amount: str, shares: list[tuple[int, str]]) -
     for index, (project_id, percent) in enumerate(shares, start=1):
         page.locator(f"select[name=project_{index}]").select_option(str(project_id))
         page.locator(f"input[name=share_{index}]").fill(percent)
+
+
+# Every table cell inside the viewport, and no table wider than its box.
+CELLS_OUTSIDE = """() => {
+  const width = document.documentElement.clientWidth;
+  const cells = Array.from(document.querySelectorAll("main table td, main table th"));
+  const outside = cells.filter((cell) => {
+    const box = cell.getBoundingClientRect();
+    return box.width > 0 && (box.left < -0.5 || box.right > width + 0.5);
+  }).map((cell) => cell.textContent.trim().slice(0, 40));
+  const scrolling = Array.from(document.querySelectorAll("main .table-wrap"))
+    .filter((wrap) => wrap.scrollWidth > wrap.clientWidth + 1).length;
+  return {cells: cells.length, outside: outside, scrolling: scrolling};
+}"""
+
+# Stacked cells of one column without their column's name (a cell spanning
+# several columns is a message, and has none).
+UNLABELLED = """() => Array.from(document.querySelectorAll("main table.table--stack tbody td"))
+  .filter((cell) => cell.colSpan === 1 && !cell.hasAttribute("data-label")).length"""
+
+
+def tables_fit(page: Any) -> int:
+    """Check that the page's tables show every column at its width, each
+    stacked cell naming its column, with no sideways scrolling; the number of
+    table cells seen."""
+    url = page.url
+    result = page.evaluate(CELLS_OUTSIDE)
+    assert result["outside"] == [], url
+    assert result["scrolling"] == 0, url
+    assert page.evaluate(UNLABELLED) == 0, url
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0, url
+    return int(result["cells"])
