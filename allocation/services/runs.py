@@ -356,9 +356,10 @@ def pause_for_tests(*, period: str) -> None:
 
 def _check_books(run: AllocationRun, when: str) -> None:
     """The invariants of the books the run can break, on what it touches (its
-    journals balanced; the pool, the operating account and the projects not
-    negative), and allocation.md's conservation over every computed run. The
-    whole books are checked after it commits (`funds.check_books`)."""
+    journals balanced), and allocation.md's conservation over every computed
+    run. The pool and a project may end below zero (a refund after the money
+    was shared or paid): allocation.md allows it, and later receipts make it
+    up. The whole books are checked after it commits (`funds.check_books`)."""
     journals = fund_selectors.journals_by_external_id(
         source=JournalSource.ALLOCATION, external_ids=_journal_ids(run)
     )

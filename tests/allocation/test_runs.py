@@ -250,8 +250,6 @@ def _journal(source: str, external_id: str, *legs: tuple[AccountKind, int]) -> N
             ((AccountKind.UNALLOCATED, 500), (AccountKind.POOL, -500)),
             "conservation: allocated receipts net 0 cents but",
         ),
-        # A negative pool.
-        ("adjustment", ((AccountKind.POOL, 100), (AccountKind.BANK, -100)), "no_negative_balance"),
     ],
 )
 def test_a_run_on_broken_books_fails_and_leaves_nothing(

@@ -9,8 +9,10 @@ from django.core.management.base import CommandError
 
 from funds.enums import AccountKind, JournalSource, PaymentEventSource, PaymentStatus
 from funds.models import Payment, Receipt
+from funds.selectors import account_balance_cents, project_balances_cents
 from funds.services import journal_post, ledger_account, payment_succeed
 from funds.tasks import check_books
+from tests.factories import ProjectFactory
 from tests.factories.funds import PaymentFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
@@ -35,20 +37,41 @@ def test_clean_books_pass() -> None:
     assert check_books() == []
 
 
-def test_negative_pool_is_named() -> None:
+def test_negative_bank_is_named() -> None:
     journal_post(
         source=JournalSource.ADJUSTMENT,
         external_id="overdraw",
         memo="",
         legs=[
-            (ledger_account(kind=AccountKind.POOL), 100),
-            (ledger_account(kind=AccountKind.OPERATING), -100),
+            (ledger_account(kind=AccountKind.BANK), -100),
+            (ledger_account(kind=AccountKind.OPERATING), 100),
         ],
     )
     with pytest.raises(CommandError, match="no_negative_balance") as error:
         _run()
     assert error.value.returncode == 1
     assert check_books() == ["no_negative_balance"]
+
+
+def test_a_negative_pool_or_project_balance_is_a_debt_not_broken_books() -> None:
+    """allocation.md allocates a refund as a negative receipt with its
+    original's earmarks: after the pool was shared or a project paid, that
+    takes the pool and the project below zero until later receipts make it up."""
+    project = ProjectFactory.create()
+    journal_post(
+        source=JournalSource.ADJUSTMENT,
+        external_id="refund-after-payout",
+        memo="",
+        legs=[
+            (ledger_account(kind=AccountKind.POOL), 100),
+            (ledger_account(kind=AccountKind.PROJECT, project=project), 50),
+            (ledger_account(kind=AccountKind.OPERATING), 10),
+            (ledger_account(kind=AccountKind.UNALLOCATED), -160),
+        ],
+    )
+    assert account_balance_cents(kind=AccountKind.POOL) == -100
+    assert project_balances_cents()[project.pk] == -50
+    assert "no_negative_balance" not in check_books()
 
 
 def test_succeeded_payment_without_receipt_is_named() -> None:
