@@ -219,6 +219,7 @@ def my_projects(request: HttpRequest) -> HttpResponse:
         {
             "maintainerships": maintainerships,
             "rows": [(m, balances[m.project_id]) for m in maintainerships],
+            "in_debt": any(balances[m.project_id] < 0 for m in maintainerships),
             "payout_rows": [
                 (m.project, payouts[m.project_id]) for m in maintainerships if payouts[m.project_id]
             ],

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 import time_machine
-from django.test import TestCase
+from django.test import Client, TestCase
 
 from allocation import tasks
 from allocation.enums import RunStatus
@@ -27,7 +27,7 @@ from funds.selectors import books_check, project_balances_cents
 from funds.services import payment_request_mark_paid, pledge_create, refund_record, refund_succeed
 from projects.enums import PayoutAccountStatus, ProjectStatus
 from tests.allocation.disbursement import approve, make_admin
-from tests.factories import ContributorFactory, ProjectFactory
+from tests.factories import ContributorFactory, MaintainershipFactory, ProjectFactory
 from tests.factories.projects import PayoutAccountFactory
 from tests.tasks import queued_tasks
 
@@ -96,6 +96,16 @@ def test_a_refund_after_the_payout_leaves_a_debt_the_next_months_make_up() -> No
             li for li in disbursement_report(run=february).lines if li["project_id"] == project.pk
         ]
         assert (line["balance_after_cents"], line["proposed_payout_cents"]) == (-100, 0)
+        # The maintainer and the public are told what a balance below zero is.
+        maintainer = MaintainershipFactory.create(project=project).user
+        client = Client()
+        client.force_login(maintainer)
+        mine = client.get("/en/projects/mine/").text
+        assert "A balance below zero comes from a refund after the money was paid out" in mine
+        page = Client().get(f"/projects/{project.slug}/").text
+        assert "Solde après un remboursement arrivé une fois" in page
+        assert "versé : -1,00\xa0€. Les fonds des mois suivants le comblent" in page
+        assert "Held by the fund" not in Client().get(f"/en/projects/{project.slug}/").text
 
         # March: a new pledge's earmark makes the debt up.
         second = _pledge(project, 1_000)
