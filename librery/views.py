@@ -35,13 +35,17 @@ def healthz(request: HttpRequest) -> JsonResponse:
     )
 
 
+_PAGE_DIGITS = 9  # no log has a billion pages
+
+
 @require_GET
 def publication_log(request: HttpRequest) -> HttpResponse:
     """The publication log, oldest entry first, a page at a time, as stable JSON
     (sorted keys): `verify.py log` recomputes its chain and every document's hash."""
     text = request.GET.get("page", "1")
-    # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
-    number = int(text) if text.isascii() and text.isdigit() else 0
+    # ASCII digits only (str.isdigit() also accepts "²", which int() refuses),
+    # and few of them (int() refuses over 4 300 digits).
+    number = int(text) if text.isascii() and text.isdigit() and len(text) <= _PAGE_DIGITS else 0
     page = selectors.publication_page(number=number) if number else None
     if page is None:
         raise Http404

@@ -173,7 +173,7 @@ def test_the_log_is_published_in_stable_pages(
     assert [e["position"] for e in last["entries"]] == [5]
     assert last["next"] is None
     # "²" and "\u0661" (Arabic-Indic one) are digits to str.isdigit(), not page numbers.
-    for page in ("0", "4", "two", "-1", "²", "\u0661"):
+    for page in ("0", "4", "two", "-1", "²", "\u0661", "1" * 5000, "9" * 20):
         assert anonymous.get(f"/transparency/log.json?page={page}").status_code == 404
     _, walked = verify.log_entries(LOG, client_fetch(anonymous))
     assert [e["position"] for e in walked] == [1, 2, 3, 4, 5]
