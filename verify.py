@@ -485,6 +485,7 @@ def _refuse_float(text: str) -> Any:
 
 ENTRY_FIELDS = ("position", "kind", "reference", "url", "sha256", "previous_hash", "published_at")
 MAX_LOG_PAGES = 100_000
+POSITION_DIGITS = 18  # ASCII digits only: "²".isdigit() is true, int() refuses it
 
 
 def entry_hash(entry: dict[str, Any]) -> str:
@@ -545,7 +546,9 @@ def verify_log(
         lines.append(f"head {entries[-1].get('position')}:{entries[-1].get('entry_hash')}")
     if head is not None:
         position, _, expected = head.partition(":")
-        if not position.isdigit() or not _holds(entries, int(position), expected):
+        if not (
+            position.isascii() and position.isdigit() and len(position) <= POSITION_DIGITS
+        ) or not _holds(entries, int(position), expected):
             problems.append(f"the head seen before ({head}) is no longer in the log")
         else:
             lines.append(f"the log still holds the head seen before ({head})")

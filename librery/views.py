@@ -8,6 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from librery import selectors
+from librery.numbers import whole_number
 from librery.pagecache import public_cached
 from librery.publication import GENESIS_HASH
 from projects.selectors import home_figures
@@ -42,10 +43,7 @@ _PAGE_DIGITS = 9  # no log has a billion pages
 def publication_log(request: HttpRequest) -> HttpResponse:
     """The publication log, oldest entry first, a page at a time, as stable JSON
     (sorted keys): `verify.py log` recomputes its chain and every document's hash."""
-    text = request.GET.get("page", "1")
-    # ASCII digits only (str.isdigit() also accepts "²", which int() refuses),
-    # and few of them (int() refuses over 4 300 digits).
-    number = int(text) if text.isascii() and text.isdigit() and len(text) <= _PAGE_DIGITS else 0
+    number = whole_number(request.GET.get("page", "1"), max_digits=_PAGE_DIGITS)
     page = selectors.publication_page(number=number) if number else None
     if page is None:
         raise Http404

@@ -29,6 +29,7 @@ from urllib.parse import urljoin, urlsplit
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from librery.numbers import whole_number
 from projects.errors import ProjectsError
 
 USER_AGENT = "TheLibrery/1.0 (+funding.json fetcher)"
@@ -220,7 +221,8 @@ def fetch_url(
 
 def _read_body(response: http.client.HTTPResponse, max_bytes: int, clock: _Deadline) -> bytes:
     length = response.getheader("Content-Length")
-    if length and length.isdigit() and int(length) > max_bytes:
+    stated = whole_number(length)  # anything else: the reads below stop at max_bytes
+    if stated is not None and stated > max_bytes:
         raise FetchError(_too_large(max_bytes))
     body = b""
     while len(body) <= max_bytes:

@@ -48,6 +48,7 @@ from funds.models import BankStatement, BankStatementLine
 from funds.selectors import books_check
 from funds.services.statements import bank_statement_process
 from librery.mail import mail_enqueue
+from librery.numbers import whole_number
 from librery.pagecache import public_pages_changed
 from librery.services import log_action
 from librery.transitions import transition
@@ -301,10 +302,10 @@ class PayoutMatches:
 
 
 def _payout_of(line: BankStatementLine) -> Payout | None:
-    number = line.end_to_end_id.removeprefix(PAYOUT_PREFIX)
+    number = whole_number(line.end_to_end_id.removeprefix(PAYOUT_PREFIX))
     payout = (
-        Payout.objects.select_related("project").filter(pk=int(number)).first()
-        if number.isdigit()
+        Payout.objects.select_related("project").filter(pk=number).first()
+        if number is not None
         else None
     )
     if payout is None or payout.amount_cents != line.amount_cents or line.currency != "EUR":

@@ -23,6 +23,7 @@ from contributors.selectors_sbom import (
 )
 from funds.money import bp_input
 from funds.selectors import fund_settings_at
+from librery.numbers import whole_number
 
 MYSELF = "me"
 
@@ -96,9 +97,10 @@ def proposing_sbom(request: HttpRequest, user: User) -> tuple[Sbom | None, dict[
     pk = request.GET.get("sbom", "")
     if not pk:
         return None, {}
-    if not pk.isdigit():
+    number = whole_number(pk)
+    if number is None:
         raise Http404
-    sbom = get_object_or_404(sboms_of(user), pk=int(pk))
+    sbom = get_object_or_404(sboms_of(user), pk=number)
     mode = SplitModeForm(request.GET).chosen()
     proposal = sbom_propose(
         sbom_match(sbom_components(sbom)).matched, mode=mode, budget_bp=earmark_cap_bp()

@@ -34,6 +34,7 @@ from contributors.selectors_sbom import (
 )
 from funds import services as fund_services
 from funds.money import euros_input
+from librery.numbers import whole_number
 from librery.ratelimits import rate_limited
 from projects.uploads import upload_too_large
 
@@ -51,9 +52,10 @@ def _pledge_of_request(request: HttpRequest) -> Pledge | None:
     pk = request.GET.get("pledge", "")
     if not pk:
         return None
-    if not pk.isdigit():
+    number = whole_number(pk)
+    if number is None:
         raise Http404
-    return get_object_or_404(pledges_of(_user(request)), pk=int(pk))
+    return get_object_or_404(pledges_of(_user(request)), pk=number)
 
 
 @login_required

@@ -43,6 +43,7 @@ from funds.stripe.client import (
     IntentState,
     gateway,
 )
+from librery.numbers import whole_number
 
 logger = logging.getLogger(__name__)
 
@@ -401,10 +402,10 @@ def payment_for_intent(intent: IntentState, *, lock: bool = False) -> Payment | 
     payment = _payments_of_intent(intent.id, lock=lock).first()
     if payment is not None:
         return payment
-    payment_id = intent.metadata.get("payment", "")
-    if not payment_id.isdigit():
+    payment_id = whole_number(intent.metadata.get("payment", ""))
+    if payment_id is None:
         return None
-    payment = Payment.objects.filter(pk=int(payment_id), stripe_payment_intent_id=None).first()
+    payment = Payment.objects.filter(pk=payment_id, stripe_payment_intent_id=None).first()
     if payment is None:
         return None
     payment = payment_attach_stripe_intent(payment=payment, stripe_payment_intent_id=intent.id)

@@ -135,15 +135,18 @@ def test_statements_cross_what_was_recorded_by_hand(month: Month, ada: Admin, bo
     assert payout.status == PayoutStatus.FAILED
 
 
+@pytest.mark.parametrize(
+    "unknown", ["ABC", "²", "9" * 24], ids=["letters", "superscript", "beyond-bigint"]
+)
 def test_a_debit_for_a_failed_payout_or_an_unknown_id_is_skipped(
-    month: Month, ada: Admin, bob: Admin
+    month: Month, ada: Admin, bob: Admin, unknown: str
 ) -> None:
     batch = _batch(month, ada, bob)
     payout = batch.payouts.get()
     payout_transition(payout=payout, to_status=PayoutStatus.FAILED, actor=ada.user)
     stranger = Payout(pk=999_999, amount_cents=5, holder_name="x", iban="y")
     content = payout_statement([payout, stranger], statement_id="S3", returned=[stranger]).replace(
-        b"LIB-PAYOUT-999999", b"LIB-PAYOUT-ABC"
+        b"LIB-PAYOUT-999999", f"LIB-PAYOUT-{unknown}".encode()
     )
     bank_statement_import(content=content, filename="s3", actor=ada.user)
     assert len(payouts_match_statements().skipped) == 3

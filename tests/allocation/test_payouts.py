@@ -204,7 +204,12 @@ def test_the_payout_file_command_writes_the_latest_batch(
     assert exported.data["sha256"] == hashlib.sha256(target.read_bytes()).hexdigest()
     call_command("payout_file", str(batch.pk), "-", stdout=(printed := StringIO()))
     assert "LIB-PAYOUT-" in printed.getvalue()
-    for wrong, message in (("nope", "batch id or 'latest'"), ("999999", "No payout batch")):
+    for wrong, message in (
+        ("nope", "batch id or 'latest'"),
+        ("²", "batch id or 'latest'"),
+        ("9" * 5000, "batch id or 'latest'"),
+        ("999999", "No payout batch"),
+    ):
         with pytest.raises(CommandError, match=message):
             call_command("payout_file", wrong, str(target))
 

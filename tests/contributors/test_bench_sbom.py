@@ -37,8 +37,9 @@ def test_the_benchmark_prints_its_figures_and_leaves_nothing():
 
 @pytest.mark.django_db
 def test_the_benchmark_refuses_sqlite_and_bad_sizes():
-    with pytest.raises(CommandError, match="positive whole numbers"):
-        call_command("bench_sbom", "--components", "1e4", stdout=StringIO())
+    for wrong in ("1e4", "²", "0"):
+        with pytest.raises(CommandError, match="positive whole numbers"):
+            call_command("bench_sbom", "--components", wrong, stdout=StringIO())
     if is_postgresql():
         return
     with pytest.raises(CommandError, match="needs PostgreSQL"):

@@ -149,6 +149,11 @@ def test_an_sbom_is_private(contributor, contributor_user, outsider, administrat
     assert contributor.get(f"/en/contribute/sbom/{sbom.pk}/file/").content == sbom_bytes(ASVS)
     assert outsider.get(f"/en/contribute/pledge/?sbom={sbom.pk}").status_code == 404
     assert outsider.get(f"/en/contribute/sbom/{sbom.pk}/?pledge=x").status_code == 404
+    # Digits to str.isdigit() that int() refuses, and more digits than int() reads:
+    # a page that is not there, not a server error.
+    for wrong in ("²", "\u0661", "9" * 5000):
+        assert contributor.get(f"/en/contribute/pledge/?sbom={wrong}").status_code == 404
+        assert contributor.get(f"{UPLOAD_URL}?pledge={wrong}").status_code == 404
     other = PledgeFactory.create()
     assert contributor.get(f"/en/contribute/sbom/{sbom.pk}/?pledge={other.pk}").status_code == 404
     mine = PledgeFactory.create(contributor=UserFactory.create().contributors.create(kind="person"))

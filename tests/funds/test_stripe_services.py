@@ -93,7 +93,16 @@ def test_a_payment_without_a_payment_intent_has_nothing_to_sync_or_refund() -> N
     assert Refund.objects.count() == 0
 
 
-@pytest.mark.parametrize("metadata", [{}, {"payment": "not-a-number"}, {"payment": "999999"}])
+@pytest.mark.parametrize(
+    "metadata",
+    [
+        {},
+        {"payment": "not-a-number"},
+        {"payment": "999999"},
+        {"payment": "²"},
+        {"payment": "9" * 5000},
+    ],
+)
 def test_an_intent_that_names_none_of_our_payments_is_not_ours(metadata: dict[str, str]) -> None:
     PaymentFactory.create(stripe_payment_intent_id=None)
     assert payment_for_intent(replace(INTENT, id="pi_unknown", metadata=metadata)) is None

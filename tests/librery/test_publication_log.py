@@ -241,6 +241,10 @@ def test_verify_log_checks_the_chain_and_every_document(anonymous: Client, staff
         assert f"BROKEN: {expected}" in lines, lines
     ok, lines = verify.verify_log(LOG, head=head, fetch=_tampered(anonymous, _alter_and_rehash))
     assert f"BROKEN: the head seen before ({head}) is no longer in the log" in lines
+    for wrong in (f"²:{entries[1].entry_hash}", f"{'9' * 5000}:{entries[1].entry_hash}"):
+        ok, lines = verify.verify_log(LOG, head=wrong, fetch=fetch, documents=False)
+        assert not ok
+        assert f"BROKEN: the head seen before ({wrong}) is no longer in the log" in lines
 
     # The register rewritten behind the log's back: the document no longer hashes.
     Ballot.objects.filter(pk=ballot.pk).update(bundle={**ballot.bundle, "result": {}})

@@ -242,3 +242,38 @@ def test_the_deadline_holds_over_tls(
     finally:
         listener.close()
         thread.join(timeout=30)
+
+
+@pytest.mark.parametrize(
+    ("length", "body", "outcome"),
+    [
+        ("\xb2", b"x" * 10, "read"),  # "²" in Latin-1: a digit to str.isdigit()
+        ("9" * 5000, b"x" * 10, "read"),  # more digits than int() reads
+        ("1000", b"x" * 1000, "too large"),
+    ],
+    ids=["superscript", "endless", "stated"],
+)
+def test_a_content_length_that_is_no_number_is_not_believed(
+    length: str, body: bytes, outcome: str
+) -> None:
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        connection, _address = listener.accept()
+        with connection:
+            connection.recv(4096)
+            head = f"HTTP/1.1 200 OK\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n"
+            connection.sendall(head.encode("latin-1") + body)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/funding.json"
+    try:
+        if outcome == "read":
+            assert fetch_url(url, max_bytes=100, allow_loopback=True, deadline=5.0).body == body
+        else:
+            with pytest.raises(FetchError, match="too large"):
+                fetch_url(url, max_bytes=100, allow_loopback=True, deadline=5.0)
+    finally:
+        listener.close()
+        thread.join(timeout=30)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from allocation.errors import DisbursementError
 from allocation.models import PayoutBatch
 from allocation.services import payout_batch_export
+from librery.numbers import whole_number
 
 
 class Command(BaseCommand):
@@ -26,8 +27,8 @@ class Command(BaseCommand):
         wanted = str(options["batch"])
         if wanted == "latest":
             batch = batches.order_by("-created_at", "-pk").first()
-        elif wanted.isdigit():
-            batch = batches.filter(pk=int(wanted)).first()
+        elif (number := whole_number(wanted)) is not None:
+            batch = batches.filter(pk=number).first()
         else:
             raise CommandError("Give a batch id or 'latest'.")
         if batch is None:

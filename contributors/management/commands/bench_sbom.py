@@ -29,6 +29,7 @@ from django.test.utils import CaptureQueriesContext
 
 from contributors.sbom import SbomComponent, sbom_parse
 from contributors.selectors_sbom import sbom_match
+from librery.numbers import whole_number
 from projects.enums import IdentifierKind, IdentifierSource, ProjectStatus
 from projects.models import Project, ProjectIdentifier
 
@@ -45,9 +46,10 @@ def _best_of_3(work: Callable[[], Any]) -> tuple[float, Any]:
 
 
 def _positive(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
+    number = whole_number(text)
+    if number is None or number < 1:
         raise CommandError(f"Sizes are positive whole numbers, not {text!r}.")
-    return int(text)
+    return number
 
 
 class Command(BaseCommand):
