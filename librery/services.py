@@ -11,6 +11,7 @@ from django.db.models import F
 
 from librery.models import LogEntry, PublicationEntry, PublicationKind, WorkerHeartbeat
 from librery.publication import GENESIS_HASH, publication_entry_hash, publication_fields
+from librery.rows import rows_write
 
 
 def log_action(
@@ -31,16 +32,14 @@ def log_actions(
 ) -> None:
     """Append many audit entries (`action`, object, data) in one statement, as
     `log_action` writes each (a batch of a bank statement books hundreds)."""
-    author = actor if getattr(actor, "is_authenticated", False) else None
-    LogEntry.objects.bulk_create(
-        LogEntry(
-            action=action,
-            actor=author,
-            object_type=obj._meta.label_lower,  # noqa: SLF001 -- Django's public API
-            object_id=str(obj.pk),
-            data=data,
-        )
-        for action, obj, data in entries
+    author = actor.pk if getattr(actor, "is_authenticated", False) else None
+    rows_write(
+        LogEntry,
+        ("action", "actor_id", "object_type", "object_id", "data"),
+        (
+            (action, author, obj._meta.label_lower, str(obj.pk), data)  # noqa: SLF001 -- public API
+            for action, obj, data in entries
+        ),
     )
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -52,6 +52,7 @@ from governance.tally import frac_str, parse_frac
 from librery.models import PublicationKind
 from librery.pagecache import public_pages_changed
 from librery.publication import public_path
+from librery.rows import rows_write
 from librery.services import log_action, publication_append
 from projects.models import Project
 
@@ -257,27 +258,12 @@ def _destination_rows(figures: RunFigures) -> Iterator[DestinationRow]:
 
 def _destinations_write(run: AllocationRun, figures: RunFigures) -> None:
     """The run's destinations, written as rows, not model instances: ten
-    thousand projects make twenty thousand rows at a large run. PostgreSQL
-    takes them with COPY."""
-    rows = _destination_rows(figures)
-    if connection.vendor != "postgresql":  # pragma: no branch -- one way per vendor
-        RunDestination.objects.bulk_create(  # pragma: sqlite only
-            RunDestination(run=run, **dict(zip(_DESTINATION_COLUMNS, row, strict=True)))
-            for row in rows
-        )
-        return  # pragma: sqlite only
-    meta = RunDestination._meta  # noqa: SLF001 # pragma: postgresql only -- Options API
-    column = {f.attname: str(f.column) for f in meta.concrete_fields}  # pragma: postgresql only
-    columns = ", ".join(  # pragma: postgresql only
-        connection.ops.quote_name(column[name]) for name in ["run_id", *_DESTINATION_COLUMNS]
+    thousand projects make twenty thousand rows at a large run."""
+    rows_write(
+        RunDestination,
+        ("run_id", *_DESTINATION_COLUMNS),
+        ((run.pk, *row) for row in _destination_rows(figures)),
     )
-    connection.ensure_connection()  # pragma: postgresql only
-    with (  # pragma: postgresql only
-        connection.connection.cursor() as cursor,
-        cursor.copy(f"COPY {meta.db_table} ({columns}) FROM STDIN") as copy,
-    ):
-        for row in rows:
-            copy.write_row((run.pk, *row))
 
 
 def allocation_run_claim(*, period: str, actor: Any = None, at: datetime) -> AllocationRun:

@@ -68,7 +68,7 @@ def own_database() -> Iterator[None]:
             ContentType.objects.clear_cache()  # its ids were the new database's
 
 
-_WRITES = ("INSERT", "UPDATE", "DELETE")
+_WRITES = ("INSERT", "UPDATE", "DELETE", "COPY")
 
 
 class Committed:

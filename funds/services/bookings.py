@@ -24,6 +24,7 @@ from funds.services.payments import (
     check_receipt_amounts,
     payment_email_to,
 )
+from librery.rows import rows_write
 from librery.services import log_actions
 
 
@@ -95,16 +96,20 @@ def payments_settle_many(
         Payment.objects.filter(pk__in=[payment.pk for payment in payments]).update(
             status=PaymentStatus.SUCCEEDED, updated_at=now
         )
-    PaymentEvent.objects.bulk_create(
-        PaymentEvent(
-            payment=item.payment,
-            status=PaymentStatus.SUCCEEDED,
-            at=item.at,
-            source=source,
-            stripe_event_id=item.stripe_event_id,
-            actor=author,
-        )
-        for item in settled
+    rows_write(
+        PaymentEvent,
+        ("payment_id", "status", "at", "source", "stripe_event_id", "actor_id"),
+        (
+            (
+                item.payment.pk,
+                PaymentStatus.SUCCEEDED,
+                item.at,
+                source,
+                item.stripe_event_id,
+                author.pk if author is not None else None,
+            )
+            for item in settled
+        ),
     )
     moves: list[tuple[str, models.Model, dict[str, Any]]] = [
         (
@@ -239,10 +244,14 @@ def _receipts_record(
         )
         for item, journal in zip(settled, journals, strict=True)
     )
-    ReceiptEarmark.objects.bulk_create(
-        ReceiptEarmark(receipt=receipt, project_id=line["project_id"], share_bp=line["share_bp"])
-        for receipt in receipts
-        for line in receipt.earmarks
+    rows_write(
+        ReceiptEarmark,
+        ("receipt_id", "project_id", "share_bp"),
+        (
+            (receipt.pk, line["project_id"], line["share_bp"])
+            for receipt in receipts
+            for line in receipt.earmarks
+        ),
     )
     return receipts, [
         (

@@ -33,6 +33,7 @@ from funds.stripe.services import (
     intent_fee_cents,
     month_key,
 )
+from librery.rows import rows_write
 from librery.services import log_actions
 
 logger = logging.getLogger(__name__)
@@ -125,10 +126,14 @@ def _months_claim(*, after: int, today: date) -> tuple[list[tuple[Payment, Pledg
             if payment.idempotency_key in inserted:
                 payment.pk = inserted[payment.idempotency_key]
                 made.append(payment)
-        PaymentEvent.objects.bulk_create(
-            PaymentEvent(payment=payment, status=status, at=now, source=PaymentEventSource.SYSTEM)
-            for payment in made
-            for status in (PaymentStatus.CREATED, PaymentStatus.PENDING)
+        rows_write(
+            PaymentEvent,
+            ("payment_id", "status", "at", "source"),
+            (
+                (payment.pk, status, now, PaymentEventSource.SYSTEM)
+                for payment in made
+                for status in (PaymentStatus.CREATED, PaymentStatus.PENDING)
+            ),
         )
         moved = {"from": PaymentStatus.CREATED.value, "source": "system", "stripe_event_id": ""}
         log_actions(
