@@ -25,6 +25,11 @@ WHITENOISE_AUTOREFRESH = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["NAME"] = BASE_DIR / "var" / "test.sqlite3"
     DATABASES["default"]["TEST"] = {"NAME": None}
+else:
+    # Django empties the tables between transactional tests with TRUNCATE, which
+    # the append-only tables refuse unless the session allows it (librery 0004).
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c librery.truncate=allowed".strip()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
