@@ -367,3 +367,18 @@ def test_owner_invites_a_member_who_can_then_pledge_for_the_organisation(
     pledged = _post(outsider, pay_as=str(organisation.pk))
     assert pledged.status_code == 302  # type: ignore[attr-defined]
     assert Pledge.objects.get().contributor == organisation
+
+
+def test_a_radio_group_is_described_by_its_help_and_its_errors(contributor: Client) -> None:
+    # The fieldset, not each radio, carries aria-describedby (as Django's own templates).
+    page = contributor.get(PLEDGE_URL).content.decode()
+    assert '<fieldset class="field" aria-describedby="id_visibility_helptext">' in page
+    assert 'id="id_visibility_helptext"' in page
+    page = _post(contributor, visibility="", frequency="").content.decode()  # type: ignore[attr-defined]
+    assert (
+        '<fieldset class="field" aria-describedby="id_visibility_helptext id_visibility_error">'
+        in page
+    )
+    assert '<fieldset class="field" aria-describedby="id_frequency_error">' in page
+    assert 'id="id_frequency_error"' in page
+    assert 'id="id_visibility_error"' in page
