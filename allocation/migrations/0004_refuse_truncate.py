@@ -4,24 +4,7 @@ fires no row trigger."""
 
 from django.db import migrations
 
-TABLES = ("allocation_runreceipt", "allocation_allocationrun", "funds_receipt")
-
-
-def forward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        with schema_editor.connection.cursor() as cursor:
-            for table in TABLES:
-                cursor.execute(
-                    f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
-                    "FOR EACH STATEMENT EXECUTE FUNCTION librery_refuse_truncate()"
-                )
-
-
-def reverse(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        with schema_editor.connection.cursor() as cursor:
-            for table in TABLES:
-                cursor.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")
+from librery.migration_operations import refuse_truncate
 
 
 class Migration(migrations.Migration):
@@ -30,4 +13,6 @@ class Migration(migrations.Migration):
         ("librery", "0004_refuse_truncate"),
     ]
 
-    operations = [migrations.RunPython(forward, reverse)]
+    operations = [
+        refuse_truncate("allocation_runreceipt", "allocation_allocationrun", "funds_receipt")
+    ]

@@ -12,6 +12,8 @@ guard theirs with it."""
 
 from django.db import migrations
 
+from librery.migration_operations import refuse_truncate
+
 FORWARD = """
 CREATE OR REPLACE FUNCTION librery_refuse_truncate() RETURNS trigger AS $$
 BEGIN
@@ -22,16 +24,9 @@ BEGIN
         USING ERRCODE = 'integrity_constraint_violation';
 END;
 $$ LANGUAGE plpgsql;
-
-CREATE TRIGGER librery_publicationentry_no_truncate
-    BEFORE TRUNCATE ON librery_publicationentry
-    FOR EACH STATEMENT EXECUTE FUNCTION librery_refuse_truncate();
 """
 
-REVERSE = """
-DROP TRIGGER IF EXISTS librery_publicationentry_no_truncate ON librery_publicationentry;
-DROP FUNCTION IF EXISTS librery_refuse_truncate();
-"""
+REVERSE = "DROP FUNCTION IF EXISTS librery_refuse_truncate();"
 
 
 def forward(apps, schema_editor):
@@ -49,4 +44,7 @@ def reverse(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [("librery", "0003_publication_log_append_only")]
 
-    operations = [migrations.RunPython(forward, reverse)]
+    operations = [
+        migrations.RunPython(forward, reverse),
+        refuse_truncate("librery_publicationentry"),
+    ]
