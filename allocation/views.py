@@ -91,7 +91,13 @@ def run_detail(request: HttpRequest, period: str) -> HttpResponse:
     return render(
         request,
         "allocation/run_detail.html",
-        {"run": run, "projects": selectors.run_projects(run=run)},
+        {
+            "run": run,
+            # A page at a time: a national fund's run reaches hundreds of projects.
+            "projects": Paginator(selectors.run_projects(run=run), PROJECTS_PER_PAGE).get_page(
+                request.GET.get("page")
+            ),
+        },
     )
 
 

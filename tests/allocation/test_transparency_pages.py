@@ -150,6 +150,15 @@ def test_the_projects_that_received_money_are_paginated(anonymous: Client) -> No
     month = anonymous.get(f"{URL}?month=2026-04&page=2")
     assert len(month.context["projects"].object_list) == 1
     assert "month=2026-04&amp;page=1#projects-title" in month.text
+    # The run's own page too: largest first, a page at a time.
+    run_page = anonymous.get("/en/transparency/runs/2026-04/")
+    assert run_page.context["projects"].paginator.num_pages == 2
+    assert len(run_page.context["projects"].object_list) == PROJECTS_PER_PAGE
+    assert "?page=2#projects-title" in run_page.text
+    last = anonymous.get("/en/transparency/runs/2026-04/?page=2")
+    assert len(last.context["projects"].object_list) == 1
+    assert last.context["projects"].object_list[0].name in last.text
+    assert anonymous.get("/en/transparency/runs/2026-04/?page=9").context["projects"].number == 2
 
 
 def _non_zero(text: str) -> list[str]:
