@@ -45,6 +45,7 @@ from funds.models import (
     Payment,
     PaymentRequest,
     ProjectMonthTotal,
+    ProjectTotal,
     Receipt,
     Refund,
 )
@@ -146,12 +147,10 @@ _TOTAL_FIELDS = ("received_cents", "earmarked_cents", "pool_cents", "paid_cents"
 
 def project_totals(*, project: Project | int) -> ProjectTotals:
     """A project's totals (received, earmarked, from the pool, paid out, and the
-    balance the fund holds for it), in one query of the monthly totals."""
+    balance the fund holds for it), in one query of its row of `ProjectTotal`."""
     project_id = project.pk if isinstance(project, Project) else project
-    found = ProjectMonthTotal.objects.filter(project_id=project_id).aggregate(
-        **{name: Coalesce(Sum(name), 0) for name in _TOTAL_FIELDS}
-    )
-    return ProjectTotals(**{name: int(found[name]) for name in _TOTAL_FIELDS})
+    found = ProjectTotal.objects.filter(project_id=project_id).values(*_TOTAL_FIELDS).first()
+    return ProjectTotals(**found) if found is not None else ProjectTotals()
 
 
 @dataclass(frozen=True)
@@ -186,17 +185,11 @@ def project_balances(*, project_ids: list[int]) -> dict[int, int]:
 
 def project_received_totals_cents() -> Coalesce:
     """An expression for `Project` querysets: everything the project has received,
-    in cents (0 when nothing), as `project_received_by_month` counts it, summed
-    from its monthly totals (a few rows per project, not the ledger's legs).
+    in cents (0 when nothing), as `project_received_by_month` counts it, read
+    from its row of `ProjectTotal` (not its months, nor the ledger's legs).
     Annotate with it to show or sort the catalogue in the same query:
     ``Project.objects.annotate(received_cents=project_received_totals_cents())``."""
-    totals = (
-        ProjectMonthTotal.objects.filter(project_id=OuterRef("pk"))
-        .order_by()
-        .values("project_id")
-        .annotate(total=Sum("received_cents"))
-        .values("total")
-    )
+    totals = ProjectTotal.objects.filter(project_id=OuterRef("pk")).values("received_cents")
     return Coalesce(
         Subquery(totals, output_field=BigIntegerField()),
         Value(0),
@@ -343,6 +336,33 @@ def project_totals_from_ledger() -> dict[tuple[int, date], ProjectTotals]:
     }
 
 
+def _project_totals_match_months() -> str | None:
+    """Each project's `ProjectTotal` against the sum of its months."""
+    months = {
+        row["project_id"]: ProjectTotals(**{n: int(row[n]) for n in _TOTAL_FIELDS})
+        for row in ProjectMonthTotal.objects.order_by()
+        .values("project_id")
+        .annotate(**{name: Sum(name) for name in _TOTAL_FIELDS})
+    }
+    kept = {
+        row["project_id"]: ProjectTotals(**{n: row[n] for n in _TOTAL_FIELDS})
+        for row in ProjectTotal.objects.values("project_id", *_TOTAL_FIELDS)
+    }
+    wrong = sorted(
+        pk
+        for pk in months.keys() | kept.keys()
+        if months.get(pk, ProjectTotals()) != kept.get(pk, ProjectTotals())
+    )
+    if not wrong:
+        return None
+    shown = "; ".join(
+        f"project {pk}: months {months.get(pk, ProjectTotals())}, "
+        f"kept {kept.get(pk, ProjectTotals())}"
+        for pk in wrong[:5]
+    )
+    return f"{len(wrong)} project totals differ from the sum of their months: {shown}"
+
+
 def _project_totals_match_ledger() -> str | None:
     expected = project_totals_from_ledger()
     kept = {
@@ -418,6 +438,7 @@ BOOKS_INVARIANTS: tuple[tuple[str, Callable[[], str | None]], ...] = (
     ("no_negative_balance", _no_negative_balance),
     ("payment_requests_not_overbooked", _payment_requests_not_overbooked),
     ("project_totals_match_ledger", _project_totals_match_ledger),
+    ("project_totals_match_months", _project_totals_match_months),
 )
 
 

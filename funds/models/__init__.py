@@ -6,7 +6,7 @@ from funds.models.bank_transfers import (
     PaymentRequest,
     PaymentRequestCounter,
 )
-from funds.models.ledger import Account, Journal, JournalLeg, ProjectMonthTotal
+from funds.models.ledger import Account, Journal, JournalLeg, ProjectMonthTotal, ProjectTotal
 from funds.models.payments import Payment, PaymentEvent, Receipt, ReceiptEarmark, Refund
 from funds.models.settings import FundSettingValue
 from funds.models.stripe import StripeEvent
@@ -23,6 +23,7 @@ __all__ = [
     "PaymentRequest",
     "PaymentRequestCounter",
     "ProjectMonthTotal",
+    "ProjectTotal",
     "Receipt",
     "ReceiptEarmark",
     "Refund",

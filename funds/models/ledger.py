@@ -148,4 +148,33 @@ class ProjectMonthTotal(models.Model):
         return f"{self.project_id}:{self.month:%Y-%m}"
 
 
+class ProjectTotal(models.Model):
+    """The sum of a project's `ProjectMonthTotal` rows since the fund began, kept by
+    `journal_post` in the same statement's transaction, so that the catalogue's
+    "most funded" sort and a project's balance read one row instead of adding up
+    every month; `check_books` compares it with the months. Derived data: never
+    written by hand."""
+
+    project = models.OneToOneField(
+        "projects.Project",
+        verbose_name=_("project"),
+        primary_key=True,
+        on_delete=models.PROTECT,
+        related_name="money_total",
+    )
+    received_cents = models.BigIntegerField(_("received (cents)"), default=0)
+    earmarked_cents = models.BigIntegerField(_("earmarked (cents)"), default=0)
+    pool_cents = models.BigIntegerField(_("from the pool (cents)"), default=0)
+    paid_cents = models.BigIntegerField(_("paid out (cents)"), default=0)
+    balance_cents = models.BigIntegerField(_("balance (cents)"), default=0)
+
+    class Meta:
+        verbose_name = _("project total")
+        verbose_name_plural = _("project totals")
+        ordering = ["project_id"]
+
+    def __str__(self) -> str:
+        return f"{self.project_id}: {self.received_cents} received"
+
+
 # --- Payments -----------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, cast
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -19,6 +19,7 @@ from funds.models import (
     Journal,
     JournalLeg,
     ProjectMonthTotal,
+    ProjectTotal,
 )
 from funds.money import Money, MoneyError
 from funds.selectors import FUND_TIME_ZONE
@@ -101,32 +102,38 @@ def _same_legs(journal: Journal, legs: list[LegSpec]) -> bool:
     return stored == sorted((account.pk, cents) for account, cents in legs)
 
 
-# One statement per journal: its legs on project balances, summed by project, added
-# to the month's totals (a row created the first time). `received` counts credits
-# only; the flags say which other totals the journal moves (see `_project_totals_add`).
-_TOTALS_UPSERT = """
-INSERT INTO {table} (project_id, month, received_cents, earmarked_cents, pool_cents,
+# Two statements per journal: its legs on project balances, summed by project, added
+# to the month's totals and to the project's totals since the fund began (a row
+# created the first time). `received` counts credits only; the flags say which
+# other totals the journal moves (see `_project_totals_add`).
+def _totals_upsert(model: type[models.Model], *, monthly: bool) -> str:
+    table = model._meta.db_table  # noqa: SLF001 -- Django's Options API
+    key = "project_id, month" if monthly else "project_id"
+    return f"""
+INSERT INTO {table} ({key}, received_cents, earmarked_cents, pool_cents,
                      paid_cents, balance_cents)
-SELECT account.project_id, %s,
+SELECT account.project_id, {"%s, " if monthly else ""}
        %s * SUM(CASE WHEN leg.amount_cents < 0 THEN -leg.amount_cents ELSE 0 END),
        %s * SUM(-leg.amount_cents),
        %s * SUM(-leg.amount_cents),
        %s * SUM(leg.amount_cents),
        SUM(-leg.amount_cents)
-FROM {legs} AS leg INNER JOIN {accounts} AS account ON account.id = leg.account_id
+FROM {_LEGS} AS leg INNER JOIN {_ACCOUNTS} AS account ON account.id = leg.account_id
 WHERE leg.journal_id = %s AND account.kind = %s
 GROUP BY account.project_id
-ON CONFLICT (project_id, month) DO UPDATE SET
+ON CONFLICT ({key}) DO UPDATE SET
     received_cents = {table}.received_cents + excluded.received_cents,
     earmarked_cents = {table}.earmarked_cents + excluded.earmarked_cents,
     pool_cents = {table}.pool_cents + excluded.pool_cents,
     paid_cents = {table}.paid_cents + excluded.paid_cents,
     balance_cents = {table}.balance_cents + excluded.balance_cents
-""".format(  # noqa: UP032 -- table names from the models' options, not from input
-    table=ProjectMonthTotal._meta.db_table,  # noqa: SLF001 -- Django's Options API
-    legs=JournalLeg._meta.db_table,  # noqa: SLF001 -- Django's Options API
-    accounts=Account._meta.db_table,  # noqa: SLF001 -- Django's Options API
-)
+"""  # noqa: S608 -- table names from the models' options, not from input
+
+
+_LEGS = JournalLeg._meta.db_table  # noqa: SLF001 -- Django's Options API
+_ACCOUNTS = Account._meta.db_table  # noqa: SLF001 -- Django's Options API
+_MONTH_TOTALS_UPSERT = _totals_upsert(ProjectMonthTotal, monthly=True)
+_TOTALS_UPSERT = _totals_upsert(ProjectTotal, monthly=False)
 
 
 def project_month(at: datetime) -> date:
@@ -136,28 +143,28 @@ def project_month(at: datetime) -> date:
 
 
 def _project_totals_add(journal: Journal, legs: list[LegSpec]) -> None:
-    """Add a new journal's legs on project balances to `ProjectMonthTotal`, in the
-    journal's transaction: received (credits, payouts given back aside), earmarked
-    (an allocation journal that does not draw on the pool), from the pool (a
-    journal debiting the pool), paid (a payout journal) and the balance change."""
+    """Add a new journal's legs on project balances to `ProjectMonthTotal` and
+    `ProjectTotal`, in the journal's transaction: received (credits, payouts
+    given back aside), earmarked (an allocation journal that does not draw on
+    the pool), from the pool (a journal debiting the pool), paid (a payout
+    journal) and the balance change."""
     if not any(account.kind == AccountKind.PROJECT for account, _cents in legs):
         return
     payout = journal.source == JournalSource.PAYOUT
     from_pool = any(account.kind == AccountKind.POOL and cents > 0 for account, cents in legs)
     earmarked = journal.source == JournalSource.ALLOCATION and not from_pool
+    flags = [
+        int(not payout),
+        int(earmarked),
+        int(from_pool and not payout),
+        int(payout),
+        journal.pk,
+        AccountKind.PROJECT.value,
+    ]
+    month = connection.ops.adapt_datefield_value(project_month(journal.booked_at))
     with connection.cursor() as cursor:
-        cursor.execute(
-            _TOTALS_UPSERT,
-            [
-                connection.ops.adapt_datefield_value(project_month(journal.booked_at)),
-                int(not payout),
-                int(earmarked),
-                int(from_pool and not payout),
-                int(payout),
-                journal.pk,
-                AccountKind.PROJECT.value,
-            ],
-        )
+        cursor.execute(_MONTH_TOTALS_UPSERT, [month, *flags])
+        cursor.execute(_TOTALS_UPSERT, flags)
 
 
 def journal_post(

@@ -14,7 +14,7 @@ from django.db import connection
 from django.db.models import F
 
 from funds.enums import AccountKind, JournalSource
-from funds.models import ProjectMonthTotal
+from funds.models import ProjectMonthTotal, ProjectTotal
 from funds.selectors import (
     ProjectTotals,
     books_check,
@@ -87,6 +87,29 @@ def test_every_posting_on_a_project_balance_adds_to_its_month() -> None:
     assert project_totals(project=other.pk).balance_cents == 55
     assert project_totals_from_ledger() == _totals()
     assert books_check() == []
+    # Since the fund began: one row per project, the sum of its months.
+    assert _lifetime() == {
+        project.pk: ProjectTotals(1_000, 500, 300, 0, 800),
+        other.pk: ProjectTotals(55, 35, 20, 0, 55),
+    }
+    assert str(ProjectTotal.objects.get(project=other)) == f"{other.pk}: 55 received"
+
+
+def _lifetime() -> dict[int, ProjectTotals]:
+    return {
+        row.project_id: ProjectTotals(
+            received_cents=row.received_cents,
+            earmarked_cents=row.earmarked_cents,
+            pool_cents=row.pool_cents,
+            paid_cents=row.paid_cents,
+            balance_cents=row.balance_cents,
+        )
+        for row in ProjectTotal.objects.all()
+    }
+
+
+def test_a_project_without_money_has_zero_totals() -> None:
+    assert project_totals(project=ProjectFactory.create()) == ProjectTotals()
 
 
 def test_a_replayed_journal_adds_nothing() -> None:
@@ -94,6 +117,7 @@ def test_a_replayed_journal_adds_nothing() -> None:
     allocate("run-1", _utc(2026, 3, 31), (project, 400))
     allocate("run-1", _utc(2026, 3, 31), (project, 400))
     assert project_totals(project=project) == ProjectTotals(400, 0, 400, 0, 400)
+    assert _lifetime() == {project.pk: ProjectTotals(400, 0, 400, 0, 400)}
 
 
 def test_journals_without_a_project_leave_the_totals_alone() -> None:
@@ -107,6 +131,7 @@ def test_journals_without_a_project_leave_the_totals_alone() -> None:
         ],
     )
     assert not ProjectMonthTotal.objects.exists()
+    assert not ProjectTotal.objects.exists()
 
 
 def test_the_month_is_the_paris_one() -> None:
@@ -132,8 +157,30 @@ def test_check_books_reports_totals_that_differ_from_the_ledger(corrupt: Any) ->
     _history()
     corrupt()
     problems = books_check()
-    assert [p.invariant for p in problems] == ["project_totals_match_ledger"]
+    # The months no longer match the ledger, nor the totals since the beginning.
+    assert [p.invariant for p in problems] == [
+        "project_totals_match_ledger",
+        "project_totals_match_months",
+    ]
     assert "project month totals differ from the ledger: project " in problems[0].detail
+    assert "project totals differ from the sum of their months: project " in problems[1].detail
+
+
+@pytest.mark.parametrize(
+    "corrupt",
+    [
+        lambda: ProjectTotal.objects.update(paid_cents=F("paid_cents") + 1),
+        lambda: ProjectTotal.objects.all()[:1].get().delete(),
+        lambda: ProjectTotal.objects.create(project=ProjectFactory.create(), received_cents=5),
+    ],
+    ids=["changed", "missing", "stray"],
+)
+def test_check_books_reports_lifetime_totals_that_differ_from_the_months(corrupt: Any) -> None:
+    _history()
+    corrupt()
+    problems = books_check()
+    assert [p.invariant for p in problems] == ["project_totals_match_months"]
+    assert "project totals differ from the sum of their months: project " in problems[0].detail
 
 
 def test_the_migration_fills_the_totals_from_the_ledger() -> None:
@@ -143,4 +190,14 @@ def test_the_migration_fills_the_totals_from_the_ledger() -> None:
     migration = importlib.import_module("funds.migrations.0011_project_totals")
     migration.fill(apps, SimpleNamespace(connection=connection))
     assert _totals() == expected
+    assert books_check() == []
+
+
+def test_the_lifetime_migration_fills_each_project_from_its_months() -> None:
+    _history()
+    expected = _lifetime()
+    ProjectTotal.objects.all().delete()
+    migration = importlib.import_module("funds.migrations.0013_project_lifetime_totals")
+    migration.fill(apps, SimpleNamespace(connection=connection))
+    assert _lifetime() == expected
     assert books_check() == []
