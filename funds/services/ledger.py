@@ -153,7 +153,7 @@ def _project_totals_add(journal: Journal, legs: list[LegSpec]) -> None:
     payout = journal.source == JournalSource.PAYOUT
     from_pool = any(account.kind == AccountKind.POOL and cents > 0 for account, cents in legs)
     earmarked = journal.source == JournalSource.ALLOCATION and not from_pool
-    flags = [
+    flags: list[int | str] = [
         int(not payout),
         int(earmarked),
         int(from_pool and not payout),
