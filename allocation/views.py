@@ -59,6 +59,10 @@ def transparency_page(request: HttpRequest) -> HttpResponse:
     def lazy(key: str) -> Any:
         return SimpleLazyObject(lambda: data()[key])
 
+    figures = selectors.transparency_figures()
+    contributors = Paginator(public_contributors(), CONTRIBUTORS_PER_PAGE)
+    contributors.count = figures["contributors_public"]  # counted with the figures
+
     return render(
         request,
         "allocation/transparency.html",
@@ -69,16 +73,14 @@ def transparency_page(request: HttpRequest) -> HttpResponse:
             "stamp": stamp,
             "fragment_seconds": transparency.CACHE_SECONDS,
             "period": period,
-            "figures": selectors.transparency_figures(),
+            "figures": figures,
             "projects_page": request.GET.get("page", ""),
             "projects": SimpleLazyObject(
                 lambda: Paginator(transparency.project_rows(run=run), PROJECTS_PER_PAGE).get_page(
                     request.GET.get("page")
                 )
             ),
-            "contributors": Paginator(public_contributors(), CONTRIBUTORS_PER_PAGE).get_page(
-                request.GET.get("contributors")
-            ),
+            "contributors": contributors.get_page(request.GET.get("contributors")),
             "depended_upon": transparency.depended_upon_least_funded(),
         },
     )

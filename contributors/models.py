@@ -152,6 +152,14 @@ class Contributor(models.Model):
         verbose_name = _("contributor")
         verbose_name_plural = _("contributors")
         ordering = ["name", "id"]
+        indexes = [
+            # The transparency page's list, a page at a time: those who appear, by name.
+            models.Index(
+                fields=["name", "id"],
+                condition=~models.Q(visibility=Visibility.SECRET),
+                name="contributor_public_by_name",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(kind__in=ContributorKind.values), name="contributor_kind_valid"

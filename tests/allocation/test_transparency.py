@@ -19,7 +19,7 @@ from allocation.enums import PayoutStatus
 from allocation.models import Payout
 from allocation.sankey import Node, sankey
 from allocation.services import payout_transition
-from contributors.enums import ContributorKind
+from contributors.enums import ContributorKind, Visibility
 from funds.enums import AccountKind, JournalSource
 from funds.models import JournalLeg
 from funds.selectors import account_balance_cents, books_check
@@ -177,8 +177,13 @@ def test_an_empty_fund_says_so(anonymous: Client) -> None:
 
 def test_lists_are_paginated(anonymous: Client) -> None:
     ContributorFactory.create_batch(transparency_page_size() + 1)
+    secret = ContributorFactory.create_batch(3, visibility=Visibility.SECRET, name="Hidden one")
     first = anonymous.get("/en/transparency/")
+    # Counted once, with the page's figures: those who appear, the secret ones aside.
+    assert first.context["contributors"].paginator.count == transparency_page_size() + 1
+    assert first.context["figures"]["contributors_total"] == transparency_page_size() + 1 + 3
     assert first.context["contributors"].paginator.num_pages == 2
+    assert secret[0].name not in first.text
     assert "contributors=2#contributors-title" in first.text
     second = anonymous.get("/en/transparency/?contributors=2")
     assert len(second.context["contributors"].object_list) == 1
