@@ -80,6 +80,11 @@ def conservation_problem(*, by_runs: bool = False) -> str | None:
     return None
 
 
+# A run's columns that grow with the fund (its round's fractions and eligible
+# projects, one per project, and a small run's document): lists leave them out.
+RUN_HEAVY_COLUMNS = ("round_fractions", "eligible_project_ids", "document")
+
+
 def computed_runs() -> QuerySet[AllocationRun]:
     return AllocationRun.objects.filter(status=RunStatus.COMPUTED).order_by("-period_start_at")
 

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from allocation.api.serializers import AllocationRunSerializer, PayoutBatchSerializer
 from allocation.errors import DisbursementError
 from allocation.models import AllocationRun
-from allocation.selectors import computed_runs
+from allocation.selectors import RUN_HEAVY_COLUMNS, computed_runs
 from allocation.services import payout_batch_create
 from funds.permissions import is_fund_administrator
 from librery.api_schema import errors
@@ -31,7 +31,8 @@ class AllocationRunListAPIView(generics.ListAPIView[AllocationRun]):
     permission_classes = [AllowAny]
 
     def get_queryset(self) -> QuerySet[AllocationRun]:
-        return computed_runs()
+        # Not the columns that grow with the projects: the list does not show them.
+        return computed_runs().defer(*RUN_HEAVY_COLUMNS)
 
 
 class IsAdministrator(BasePermission):
