@@ -15,6 +15,7 @@ from funds.selectors import MonthlyFunds
 from projects import services
 from projects.enums import ProjectStatus
 from projects.models import Project
+from projects.selectors import project_list
 from tests.factories import MaintainershipFactory, ProjectFactory
 from tests.factories.contributors import EarmarkFactory
 from tests.factories.projects import PayoutAccountFactory, ProjectUsageFactory
@@ -207,6 +208,17 @@ def test_the_name_typo_condition_has_its_trigram_index() -> None:
         cursor.execute("SET LOCAL enable_seqscan = off")
         plan = Project.objects.filter(TrigramWordSimilar(F("name"), "nextclud")).explain()
     assert "project_name_trigram_idx" in plan
+
+
+def test_a_catalogue_page_is_read_in_the_index_order() -> None:
+    need(is_postgresql(), "the ICU collation and EXPLAIN plans are PostgreSQL's")
+    ProjectFactory.create_batch(3)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = project_list()[:24].explain()
+    # The index gives the catalogue's order: nothing left to sort.
+    assert "project_by_name_idx" in plan
+    assert "Sort" not in plan
 
 
 def test_pagination_keeps_the_filters(anonymous: Client) -> None:
