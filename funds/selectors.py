@@ -336,6 +336,31 @@ def project_totals_from_ledger() -> dict[tuple[int, date], ProjectTotals]:
     }
 
 
+def _totals_differ(
+    expected: dict[Any, ProjectTotals],
+    kept: dict[Any, ProjectTotals],
+    *,
+    what: str,
+    against: str,
+    name: Callable[[Any], str],
+) -> str | None:
+    """None when `kept` holds what `expected` does (a missing key counts as
+    zeros), else how many differ and the first five."""
+    wrong = sorted(
+        key
+        for key in expected.keys() | kept.keys()
+        if expected.get(key, ProjectTotals()) != kept.get(key, ProjectTotals())
+    )
+    if not wrong:
+        return None
+    shown = "; ".join(
+        f"{name(key)}: {against} {expected.get(key, ProjectTotals())}, "
+        f"kept {kept.get(key, ProjectTotals())}"
+        for key in wrong[:5]
+    )
+    return f"{len(wrong)} {what} differ from the {against}: {shown}"
+
+
 def _project_totals_match_months() -> str | None:
     """Each project's `ProjectTotal` against the sum of its months."""
     months = {
@@ -348,40 +373,23 @@ def _project_totals_match_months() -> str | None:
         row["project_id"]: ProjectTotals(**{n: row[n] for n in _TOTAL_FIELDS})
         for row in ProjectTotal.objects.values("project_id", *_TOTAL_FIELDS)
     }
-    wrong = sorted(
-        pk
-        for pk in months.keys() | kept.keys()
-        if months.get(pk, ProjectTotals()) != kept.get(pk, ProjectTotals())
+    return _totals_differ(
+        months, kept, what="project totals", against="months", name=lambda pk: f"project {pk}"
     )
-    if not wrong:
-        return None
-    shown = "; ".join(
-        f"project {pk}: months {months.get(pk, ProjectTotals())}, "
-        f"kept {kept.get(pk, ProjectTotals())}"
-        for pk in wrong[:5]
-    )
-    return f"{len(wrong)} project totals differ from the sum of their months: {shown}"
 
 
 def _project_totals_match_ledger() -> str | None:
-    expected = project_totals_from_ledger()
     kept = {
         (row["project_id"], row["month"]): ProjectTotals(**{n: row[n] for n in _TOTAL_FIELDS})
         for row in ProjectMonthTotal.objects.values("project_id", "month", *_TOTAL_FIELDS)
     }
-    wrong = sorted(
-        key
-        for key in expected.keys() | kept.keys()
-        if expected.get(key, ProjectTotals()) != kept.get(key, ProjectTotals())
+    return _totals_differ(
+        project_totals_from_ledger(),
+        kept,
+        what="project month totals",
+        against="ledger",
+        name=lambda key: f"project {key[0]} {key[1]:%Y-%m}",
     )
-    if not wrong:
-        return None
-    shown = "; ".join(
-        f"project {pk} {month:%Y-%m}: ledger {expected.get((pk, month), ProjectTotals())}, "
-        f"kept {kept.get((pk, month), ProjectTotals())}"
-        for pk, month in wrong[:5]
-    )
-    return f"{len(wrong)} project month totals differ from the ledger: {shown}"
 
 
 def _booked_for_request(*conditions: Q, group_by: str) -> Coalesce:
