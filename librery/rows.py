@@ -3,7 +3,9 @@
 `rows_write(model, columns, rows)` inserts `rows` (tuples of values for the
 fields named by `columns`, by attname: `payment_id`, not `payment`) into
 `model`'s table. Every other field gets its default, and `now` when it is an
-automatic timestamp. On PostgreSQL it is one COPY; elsewhere `bulk_create`.
+automatic timestamp, each computed once for all the rows (so not for a field
+whose default must differ from row to row, a random token say). On
+PostgreSQL it is one COPY; elsewhere `bulk_create`.
 
 Use it for rows nobody reads back in the same breath (audit entries, payment
 events, earmark lines, a run's destinations): it returns no ids. Django's
@@ -76,7 +78,7 @@ def rows_write(
         return  # pragma: sqlite only
     meta = model._meta  # noqa: SLF001 # pragma: postgresql only -- Options API
     by_attname = {f.attname: f for f in meta.concrete_fields}  # pragma: postgresql only
-    # JSON (and any other field psycopg cannot take as it is) prepared as Django would.
+    # JSON prepared as Django would; psycopg takes the other values as they are.
     prepare = [  # pragma: postgresql only
         isinstance(field, models.JSONField) for field in given
     ]
