@@ -76,20 +76,11 @@ def rows_write(
             for row in rows
         )
         return  # pragma: sqlite only
-    meta = model._meta  # noqa: SLF001 # pragma: postgresql only -- Options API
-    by_attname = {f.attname: f for f in meta.concrete_fields}  # pragma: postgresql only
+    sql, tail = _copy_statement(model, columns, names, fixed)  # pragma: postgresql only
     # JSON prepared as Django would; psycopg takes the other values as they are.
     prepare = [  # pragma: postgresql only
         isinstance(field, models.JSONField) for field in given
     ]
-    tail = tuple(  # pragma: postgresql only
-        by_attname[name].get_db_prep_save(_plain(value), connection)
-        for name, value in zip(names, fixed, strict=True)
-    )
-    quoted = ", ".join(  # pragma: postgresql only
-        connection.ops.quote_name(str(by_attname[name].column)) for name in [*columns, *names]
-    )
-    sql = f"COPY {meta.db_table} ({quoted}) FROM STDIN"  # pragma: postgresql only
 
     def copy_rows(*_args: Any) -> None:  # pragma: postgresql only
         with connection.connection.cursor() as cursor, cursor.copy(sql) as copy:
@@ -104,6 +95,32 @@ def rows_write(
 
     connection.ensure_connection()  # pragma: postgresql only
     _counted(sql, copy_rows)  # pragma: postgresql only
+
+
+def copy_statement(  # pragma: postgresql only
+    model: type[models.Model], columns: Sequence[str]
+) -> tuple[str, tuple[Any, ...]]:
+    """PostgreSQL's `COPY … FROM STDIN` of rows giving `columns` (attnames) to
+    `model`'s table, and the prepared values of every other field, to add at
+    the end of each row (what `rows_write` sends; the benchmarks, which write
+    millions of rows with JSON already serialised, send their own rows)."""
+    names, fixed, _given = _fixed_fields(model, columns)
+    return _copy_statement(model, columns, names, fixed)
+
+
+def _copy_statement(  # pragma: postgresql only
+    model: type[models.Model], columns: Sequence[str], names: list[str], fixed: list[Any]
+) -> tuple[str, tuple[Any, ...]]:
+    meta = model._meta  # noqa: SLF001 -- Django's documented Options API
+    by_attname = {f.attname: f for f in meta.concrete_fields}
+    tail = tuple(
+        by_attname[name].get_db_prep_save(_plain(value), connection)
+        for name, value in zip(names, fixed, strict=True)
+    )
+    quoted = ", ".join(
+        connection.ops.quote_name(str(by_attname[name].column)) for name in [*columns, *names]
+    )
+    return f"COPY {meta.db_table} ({quoted}) FROM STDIN", tail
 
 
 def _counted(sql: str, run: Callable[..., None]) -> None:  # pragma: postgresql only

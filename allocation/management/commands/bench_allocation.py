@@ -65,6 +65,7 @@ from governance.enums import BallotKind, BallotStatus
 from governance.models import Ballot
 from governance.tally import frac_str
 from librery.publication import public_path
+from librery.rows import RowsError, copy_statement
 from projects.enums import ProjectStatus
 from projects.models import Project
 
@@ -108,26 +109,14 @@ def _reserve_ids(model: type[models.Model], count: int) -> int:  # pragma: postg
 def _copy(  # pragma: postgresql only
     model: type[models.Model], columns: list[str], rows: Iterable[tuple[Any, ...]]
 ) -> None:
-    """COPY `rows` (values of the fields `columns`, by attname) into `model`'s
-    table; every other field gets its default (`now` for auto timestamps)."""
-    meta = model._meta  # noqa: SLF001 -- Django's documented Options API
-    now = timezone.now()
-    column = {field.attname: str(field.column) for field in meta.concrete_fields}
-    names = [column[name] for name in columns]
-    extra: list[Any] = []
-    for field in meta.concrete_fields:
-        if field.attname in columns or field.primary_key:
-            continue
-        automatic = getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
-        value = now if automatic else field.get_default()
-        if value is None and not field.null:  # pragma: no cover -- a field added to a model later
-            raise CommandError(f"bench_allocation gives no value to {meta.label}.{field.name}.")
-        names.append(column[field.attname])
-        extra.append(field.get_db_prep_save(value, connection))
-    tail = tuple(extra)
-    quoted = ", ".join(connection.ops.quote_name(name) for name in names)
-    raw = connection.connection
-    with raw.cursor() as cursor, cursor.copy(f"COPY {meta.db_table} ({quoted}) FROM STDIN") as copy:
+    """COPY `rows` (values of the fields `columns`, by attname, JSON already
+    serialised) into `model`'s table; every other field gets its default (`now`
+    for auto timestamps), as `librery.rows` fills them."""
+    try:
+        sql, tail = copy_statement(model, columns)
+    except RowsError as error:  # pragma: no cover -- a field added to a model later
+        raise CommandError(f"bench_allocation: {error}") from None
+    with connection.connection.cursor() as cursor, cursor.copy(sql) as copy:
         for row in rows:
             copy.write_row(row + tail)
 
