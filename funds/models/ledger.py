@@ -111,7 +111,24 @@ class JournalLeg(models.Model):
         return f"{self.journal_id}/{self.account_id}: {self.amount_cents} (#{self.pk})"
 
 
-class ProjectMonthTotal(models.Model):
+class _ProjectAmounts(models.Model):
+    """What the ledger moved on a project's balance, by kind (`ProjectMonthTotal`
+    per month, `ProjectTotal` since the fund began)."""
+
+    # credits to the balance, payouts given back aside
+    received_cents = models.BigIntegerField(_("received (cents)"), default=0)
+    # allocated from the receipts' earmarks, net
+    earmarked_cents = models.BigIntegerField(_("earmarked (cents)"), default=0)
+    # shared out of the common pool, net
+    pool_cents = models.BigIntegerField(_("from the pool (cents)"), default=0)
+    # payouts made, net of the returned ones
+    paid_cents = models.BigIntegerField(_("paid out (cents)"), default=0)
+
+    class Meta:
+        abstract = True
+
+
+class ProjectMonthTotal(_ProjectAmounts):
     """What the ledger moved on one project's balance in one calendar month
     (Europe/Paris), kept by `journal_post` in the same transaction as the legs
     it sums, so that pages read totals without summing history; `check_books`
@@ -125,14 +142,6 @@ class ProjectMonthTotal(models.Model):
         db_index=False,  # the unique (project, month) index serves it
     )
     month = models.DateField(_("month"))
-    # credits to the balance, payouts given back aside
-    received_cents = models.BigIntegerField(_("received (cents)"), default=0)
-    # allocated from the receipts' earmarks, net
-    earmarked_cents = models.BigIntegerField(_("earmarked (cents)"), default=0)
-    # shared out of the common pool, net
-    pool_cents = models.BigIntegerField(_("from the pool (cents)"), default=0)
-    # payouts made, net of the returned ones
-    paid_cents = models.BigIntegerField(_("paid out (cents)"), default=0)
     # what the month added to the balance
     balance_cents = models.BigIntegerField(_("balance change (cents)"), default=0)
 
@@ -148,7 +157,7 @@ class ProjectMonthTotal(models.Model):
         return f"{self.project_id}:{self.month:%Y-%m}"
 
 
-class ProjectTotal(models.Model):
+class ProjectTotal(_ProjectAmounts):
     """The sum of a project's `ProjectMonthTotal` rows since the fund began, kept by
     `journal_post` in the same statement's transaction, so that the catalogue's
     "most funded" sort and a project's balance read one row instead of adding up
@@ -162,10 +171,6 @@ class ProjectTotal(models.Model):
         on_delete=models.PROTECT,
         related_name="money_total",
     )
-    received_cents = models.BigIntegerField(_("received (cents)"), default=0)
-    earmarked_cents = models.BigIntegerField(_("earmarked (cents)"), default=0)
-    pool_cents = models.BigIntegerField(_("from the pool (cents)"), default=0)
-    paid_cents = models.BigIntegerField(_("paid out (cents)"), default=0)
     balance_cents = models.BigIntegerField(_("balance (cents)"), default=0)
 
     class Meta:
