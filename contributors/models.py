@@ -184,6 +184,24 @@ class Contributor(models.Model):
         return self.name or gettext("Anonymous contributor")
 
 
+class ContributorCount(models.Model):
+    """How many contributors there are by public appearance, kept by database
+    triggers on the contributor table (migration 0010,
+    `librery.migration_operations.keep_counts`): the transparency page reads three
+    rows instead of counting every contributor. Read through
+    `contributors.selectors.contributor_counts`."""
+
+    visibility = models.CharField(max_length=20, unique=True)
+    total = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("contributor count")
+        verbose_name_plural = _("contributor counts")
+
+    def __str__(self) -> str:
+        return f"{self.visibility}: {self.total}"
+
+
 class Membership(models.Model):
     """A user who acts for an organisation."""
 

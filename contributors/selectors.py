@@ -8,11 +8,26 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from contributors.enums import ContributorKind, PledgeStatus, Visibility
-from contributors.models import Commitment, Contributor, Earmark, Pledge, User
+from contributors.models import (
+    Commitment,
+    Contributor,
+    ContributorCount,
+    Earmark,
+    Pledge,
+    User,
+)
 from projects.models import Project
 
 # Pledges that have been paid at least once (their earmarks have carried money).
 PAID_PLEDGE_STATUSES = (PledgeStatus.ACTIVE, PledgeStatus.PAUSED, PledgeStatus.COMPLETED)
+
+
+def contributor_counts() -> dict[str, int]:
+    """How many contributors there are by public appearance (every one, 0 when
+    none), read from the counts the database keeps (`ContributorCount`): three rows,
+    whatever the number of contributors."""
+    found = dict(ContributorCount.objects.values_list("visibility", "total"))
+    return {visibility: int(found.get(visibility, 0)) for visibility in Visibility.values}
 
 
 def public_contributors() -> QuerySet[Contributor]:

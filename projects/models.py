@@ -181,6 +181,27 @@ class Project(models.Model):
         return self._localized(self.description, self.description_en)
 
 
+class ProjectCount(models.Model):
+    """How many projects there are by status and source, kept by database triggers
+    on the project table (migration 0011, `librery.migration_operations.keep_counts`):
+    the home and transparency pages read these few rows instead of counting every
+    project. Read through `projects.selectors.project_counts`."""
+
+    status = models.CharField(max_length=20)
+    source = models.CharField(max_length=50)
+    total = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("project count")
+        verbose_name_plural = _("project counts")
+        constraints = [
+            models.UniqueConstraint(fields=["status", "source"], name="project_count_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.source}: {self.total}"
+
+
 class ProjectUsage(models.Model):
     """A public body or organisation that declares using a project."""
 

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib.postgres.lookups import TrigramWordSimilar
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection, models
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
+from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.db.models.functions import Collate, Lower
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -26,20 +26,30 @@ from projects.models import (
     Maintainership,
     PayoutAccount,
     Project,
+    ProjectCount,
     ProjectQuerySet,
     ProjectUsage,
 )
 
 
+def project_counts() -> dict[str, int]:
+    """How many projects there are: `total`, one entry per status and `from_sill`,
+    read from the counts the database keeps (`ProjectCount`), a few rows whatever
+    the number of projects."""
+    counts = {"total": 0, "from_sill": 0, **dict.fromkeys(ProjectStatus.values, 0)}
+    for status, source, total in ProjectCount.objects.values_list("status", "source", "total"):
+        counts["total"] += total
+        counts[status] = counts.get(status, 0) + total
+        if source == "sill-2020":
+            counts["from_sill"] += total
+    return counts
+
+
 def home_figures() -> dict[str, object]:
-    """What the home page shows: counts by status and a few admitted projects."""
-    counts = Project.objects.aggregate(
-        total=Count("id"),
-        admitted=Count("id", filter=Q(status=ProjectStatus.ADMITTED)),
-        from_sill=Count("id", filter=Q(source="sill-2020")),
-    )
-    featured = list(Project.objects.fundable().order_by("name")[:6])
-    return {"project_counts": counts, "featured_projects": featured}
+    """What the home page shows: counts by status and a few admitted projects, the
+    first ones in the catalogue's order (read from its index: a few rows)."""
+    featured = list(Project.objects.fundable().order_by(_by_name(), "name", "id")[:6])
+    return {"project_counts": project_counts(), "featured_projects": featured}
 
 
 class ProjectSort(models.TextChoices):
