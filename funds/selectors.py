@@ -198,6 +198,28 @@ def project_received_totals_cents() -> Coalesce:
 
 
 @dataclass(frozen=True)
+class FundedOrder:
+    """What the catalogue's "most funded" order needs from the funds side, for
+    `Project` querysets (the projects app sits below funds and names none of its
+    tables): `received` (everything received, 0 when nothing, as
+    `project_received_totals_cents`), `has_received` (the projects that received
+    more than nothing) and `received_of_those` (their received cents, read in the
+    order of `ProjectTotal`'s index)."""
+
+    received: Coalesce
+    has_received: Q
+    received_of_those: F
+
+
+def project_funded_order() -> FundedOrder:
+    return FundedOrder(
+        received=project_received_totals_cents(),
+        has_received=Q(money_total__received_cents__gt=0),
+        received_of_those=F("money_total__received_cents"),
+    )
+
+
+@dataclass(frozen=True)
 class BooksProblem:
     """A broken invariant of the books: its name and what breaks it."""
 

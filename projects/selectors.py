@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from email.utils import parseaddr
-from typing import Any
+from typing import Any, overload
 
 from django.conf import settings
 from django.contrib.postgres.lookups import TrigramWordSimilar
@@ -109,6 +110,7 @@ def _by_name() -> Any:
     return Lower("name")  # pragma: sqlite only
 
 
+@overload
 def project_list(
     *,
     query: str = "",
@@ -117,12 +119,37 @@ def project_list(
     licence: str = "",
     public_bodies: bool = False,
     sort: str = ProjectSort.NAME,
-    received_cents: Any = None,
-) -> ProjectQuerySet:
+    funded: None = None,
+) -> ProjectQuerySet: ...
+
+
+@overload
+def project_list(
+    *,
+    query: str = "",
+    status: str = "",
+    tag: str = "",
+    licence: str = "",
+    public_bodies: bool = False,
+    sort: str = ProjectSort.NAME,
+    funded: Any,
+) -> ProjectQuerySet | MostFunded: ...
+
+
+def project_list(
+    *,
+    query: str = "",
+    status: str = "",
+    tag: str = "",
+    licence: str = "",
+    public_bodies: bool = False,
+    sort: str = ProjectSort.NAME,
+    funded: Any = None,
+) -> ProjectQuerySet | MostFunded:
     """The public catalogue, searched, filtered and sorted; one query per page.
-    Sorting by funds needs `received_cents`, an expression giving each project's
-    received cents (the funds side's `project_received_totals_cents()`: this app
-    sits below funds and does not read the ledger itself)."""
+    Sorting by funds needs `funded`, the funds side's `project_funded_order()` (this
+    app sits below funds and does not read its tables itself), and gives a
+    `MostFunded` sequence rather than a queryset."""
     projects = Project.objects.annotate(
         used_by_public_bodies=Exists(
             ProjectUsage.objects.filter(project=OuterRef("pk"), is_public_body=True)
@@ -153,12 +180,69 @@ def project_list(
         projects = projects.filter(used_by_public_bodies=True)
     if sort == ProjectSort.NEWEST:
         return projects.order_by("-created_at", "-id")
-    if sort == ProjectSort.MOST_FUNDED and received_cents is not None:
-        # Everything each project has received, from the ledger, in the same query.
-        return projects.annotate(received_cents=received_cents).order_by(
+    if sort == ProjectSort.MOST_FUNDED and funded is not None:
+        return MostFunded(projects, funded)
+    return projects.order_by(_by_name(), "name", "id")
+
+
+class MostFunded:
+    """The catalogue's projects by everything they received, most first, then by
+    name: a sequence for a paginator (`count()` and slices), read in two parts so
+    that a page reads its own rows, not every project sorted. Those that received
+    more than nothing come first, in the order of the funds side's index of
+    received cents (`funded.has_received`, `funded.received_of_those`); the others
+    (nothing, or less than nothing after refunds) follow in the same order, read
+    only by the pages that reach them. Each project carries `received_cents`."""
+
+    def __init__(self, projects: ProjectQuerySet, funded: Any) -> None:
+        self._projects = projects
+        self._funded = funded
+        self._count: int | None = None
+        self._first_part: int | None = None  # how many received more than nothing
+
+    def _ordered(self, projects: ProjectQuerySet, received: Any) -> ProjectQuerySet:
+        return projects.annotate(received_cents=received).order_by(
             F("received_cents").desc(), _by_name(), "id"
         )
-    return projects.order_by(_by_name(), "name", "id")
+
+    def count(self) -> int:
+        if self._count is None:
+            self._count = self._projects.count()
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __iter__(self) -> Iterator[Project]:
+        return iter(self[0 : self.count()])
+
+    def _first(self) -> ProjectQuerySet:
+        return self._ordered(
+            self._projects.filter(self._funded.has_received), self._funded.received_of_those
+        )
+
+    def _rest(self) -> ProjectQuerySet:
+        return self._ordered(
+            self._projects.exclude(self._funded.has_received), self._funded.received
+        )
+
+    def __getitem__(self, index: slice) -> list[Project]:
+        if not isinstance(index, slice) or index.step not in (None, 1):
+            raise TypeError("MostFunded is read a page (a slice) at a time.")
+        start, stop = index.start or 0, index.stop
+        if stop is None or start < 0 or stop < start:
+            raise ValueError("MostFunded reads bounded slices from the start onwards.")
+        rows = list(self._first()[start:stop])
+        if len(rows) == stop - start:
+            return rows
+        if rows or start == 0:
+            self._first_part = start + len(rows)  # the first part ends on this page
+        elif self._first_part is None:
+            self._first_part = self._projects.filter(self._funded.has_received).count()
+        if self._count is not None and self._first_part >= self._count:
+            return rows  # nobody else
+        offset = max(start - self._first_part, 0)
+        return rows + list(self._rest()[offset : stop - self._first_part])
 
 
 def project_detail(*, slug: str) -> Project:

@@ -75,8 +75,8 @@ def _upload_limited(max_bytes: int) -> Callable[[View], View]:
 def project_index(request: HttpRequest) -> HttpResponse:
     form = ProjectSearchForm(request.GET or None)
     filters = form.filters()
-    received = funds_selectors.project_received_totals_cents()
-    page = Paginator(project_list(**filters, received_cents=received), PAGE_SIZE).get_page(  # type: ignore[arg-type]
+    funded = funds_selectors.project_funded_order()
+    page = Paginator(project_list(**filters, funded=funded), PAGE_SIZE).get_page(  # type: ignore[call-overload]
         request.GET.get("page")
     )
     query = request.GET.copy()

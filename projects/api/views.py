@@ -28,7 +28,7 @@ from projects.api.serializers import (
 from projects.fetching import FetchError
 from projects.fundingjson import MAX_MANIFEST_BYTES, ManifestError
 from projects.models import Maintainership, Project, ProjectQuerySet
-from projects.selectors import maintained_projects, project_list
+from projects.selectors import MostFunded, maintained_projects, project_list
 from projects.uploads import MAX_MANIFEST_REQUEST_BYTES, upload_too_large
 
 
@@ -43,7 +43,7 @@ class ProjectListAPIView(generics.ListAPIView[Project]):
     serializer_class = ProjectSerializer
     permission_classes = [AllowAny]
 
-    def get_queryset(self) -> ProjectQuerySet:
+    def get_queryset(self) -> ProjectQuerySet | MostFunded:  # type: ignore[override]
         params = ProjectFilterSerializer(data=self.request.query_params)
         if not params.is_valid():
             return project_list()
@@ -55,7 +55,7 @@ class ProjectListAPIView(generics.ListAPIView[Project]):
             licence=str(data.get("licence", "")).strip(),
             public_bodies=bool(data.get("public_bodies")),
             sort=str(data.get("sort", "name")),
-            received_cents=funds_selectors.project_received_totals_cents(),
+            funded=funds_selectors.project_funded_order(),
         )
 
 
