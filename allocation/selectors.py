@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
-from django.db.models import QuerySet, Sum
-from django.db.models.functions import Coalesce
+from django.core.cache import cache
+from django.db.models import Q, QuerySet, Sum
+from django.db.models.functions import Coalesce, Lower
 from django.shortcuts import get_object_or_404
 
 from allocation.enums import DestinationStage, RunStatus
@@ -15,7 +16,9 @@ from contributors.enums import Visibility
 from contributors.selectors import contributor_counts
 from funds.enums import AccountKind, JournalSource
 from funds.models import JournalLeg, Receipt
+from librery.pagecache import public_version
 from projects.enums import ProjectStatus
+from projects.models import Project
 from projects.selectors import project_counts
 
 
@@ -86,9 +89,12 @@ def computed_runs() -> QuerySet[AllocationRun]:
     return AllocationRun.objects.filter(status=RunStatus.COMPUTED).order_by("-period_start_at")
 
 
-def computed_run(*, period: str) -> AllocationRun:
-    """A computed run by its month, or 404."""
-    return get_object_or_404(computed_runs(), period=period)
+def computed_run(*, period: str, light: bool = False) -> AllocationRun:
+    """A computed run by its month, or 404; `light`: without the columns that grow
+    with the projects and receipts (`RUN_HEAVY_COLUMNS`), for a page that shows
+    none of them."""
+    runs = computed_runs().defer(*RUN_HEAVY_COLUMNS) if light else computed_runs()
+    return get_object_or_404(runs, period=period)
 
 
 @dataclass(frozen=True)
@@ -104,27 +110,73 @@ class ProjectAllocation:
         return self.earmarked_cents + self.pool_cents
 
 
-def run_projects(*, run: AllocationRun) -> list[ProjectAllocation]:
-    """What each project got from `run`, through earmarks and from the pool, by
-    name (one query)."""
-    rows: dict[int, dict[str, Any]] = {}
-    for stage, project_id, name, slug, cents in (
-        run.destinations.filter(project__isnull=False)
-        .order_by()
-        .values_list("stage", "project_id", "project__name", "project__slug", "cents")
-    ):
-        row = rows.setdefault(project_id, {"name": name, "slug": slug, "receipts": 0, "pool": 0})
-        row[stage] += cents
-    return sorted(
-        (
+RANKING_SECONDS = 24 * 3600  # a run's ranking is kept this long under one version
+
+
+class RunProjects:
+    """What each project got from a run, through earmarks and from the pool,
+    largest first, then by name: a sequence for a paginator (`count()` and slices
+    of `ProjectAllocation`). A computed run never changes: its ranking (each
+    project's id and amounts, in order) is summed and sorted once and kept in the
+    cache under the version of the public data (a project renamed moves it on),
+    so that a page reads its own projects' names, not the run's hundreds of rows."""
+
+    def __init__(self, run: AllocationRun) -> None:
+        self._run = run
+        self._ranking: list[tuple[int, int, int]] | None = None
+
+    def _ranked(self) -> list[tuple[int, int, int]]:
+        if self._ranking is None:
+            run = self._run
+            key = f"allocation:run-projects:{run.pk}:{run.document_sha256}:{public_version()}"
+            ranking = cache.get(key)
+            if ranking is None:
+                ranking = [
+                    (row["project_id"], int(row["earmarked"]), int(row["pool"]))
+                    for row in self._run.destinations.filter(project__isnull=False)
+                    .values("project_id")
+                    .annotate(
+                        earmarked=Coalesce(
+                            Sum("cents", filter=Q(stage=DestinationStage.RECEIPTS)), 0
+                        ),
+                        pool=Coalesce(Sum("cents", filter=Q(stage=DestinationStage.POOL)), 0),
+                        total=Sum("cents"),
+                    )
+                    .order_by("-total", Lower("project__name"), "project_id")
+                ]
+                cache.set(key, ranking, timeout=RANKING_SECONDS)
+            self._ranking = ranking
+        return self._ranking
+
+    def count(self) -> int:
+        return len(self._ranked())
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list[ProjectAllocation]:
+        rows = self._ranked()[index]
+        names = {
+            pk: (name, slug)
+            for pk, name, slug in Project.objects.filter(pk__in=[row[0] for row in rows])
+            .order_by()
+            .values_list("pk", "name", "slug")
+        }
+        return [
             ProjectAllocation(
                 project_id=pk,
-                name=row["name"],
-                slug=row["slug"],
-                earmarked_cents=row[DestinationStage.RECEIPTS],
-                pool_cents=row[DestinationStage.POOL],
+                name=names[pk][0],
+                slug=names[pk][1],
+                earmarked_cents=earmarked,
+                pool_cents=pool,
             )
-            for pk, row in rows.items()
-        ),
-        key=lambda item: (-item.total_cents, item.name.lower(), item.project_id),
-    )
+            for pk, earmarked, pool in rows
+        ]
+
+    def __iter__(self) -> Iterator[ProjectAllocation]:
+        return iter(self[0 : self.count()])
+
+
+def run_projects(*, run: AllocationRun) -> RunProjects:
+    """What each project got from `run`, largest first (see `RunProjects`)."""
+    return RunProjects(run)

@@ -89,14 +89,14 @@ def transparency_page(request: HttpRequest) -> HttpResponse:
 @public_cached
 @require_GET
 def run_detail(request: HttpRequest, period: str) -> HttpResponse:
-    run = selectors.computed_run(period=period)
+    run = selectors.computed_run(period=period, light=True)
     return render(
         request,
         "allocation/run_detail.html",
         {
             "run": run,
             # A page at a time: a national fund's run reaches hundreds of projects.
-            "projects": Paginator(selectors.run_projects(run=run), PROJECTS_PER_PAGE).get_page(
+            "projects": Paginator(selectors.run_projects(run=run), PROJECTS_PER_PAGE).get_page(  # type: ignore[arg-type]
                 request.GET.get("page")
             ),
         },

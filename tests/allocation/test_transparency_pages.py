@@ -31,6 +31,7 @@ from funds.money import format_money
 from governance.enums import BallotKind, BallotStatus
 from projects.enums import ProjectStatus
 from projects.models import Project
+from projects.services.catalogue import projects_written
 from tests.allocation.transparency_data import AFTER_APRIL, funded_months, give
 from tests.factories import ProjectFactory
 from tests.factories.core import ContributorFactory
@@ -159,6 +160,48 @@ def test_the_projects_that_received_money_are_paginated(anonymous: Client) -> No
     assert len(last.context["projects"].object_list) == 1
     assert last.context["projects"].object_list[0].name in last.text
     assert anonymous.get("/en/transparency/runs/2026-04/?page=9").context["projects"].number == 2
+
+
+def test_a_run_page_ranks_once_and_reads_its_own_projects(
+    anonymous: Client, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Largest first, ties by name whatever the case; the ranking is summed once
+    (a computed run never changes) and a page then reads only its projects' names,
+    which a project written afterwards shows at once."""
+    names = ["delta", "Alpha", "Charlie", "bravo"]
+    projects = [ProjectFactory.create(name=n, status=ProjectStatus.ADMITTED) for n in names]
+    shares = {str(projects[0].pk): "1/2", **{str(p.pk): "1/6" for p in projects[1:]}}
+    BallotFactory.create(
+        kind=BallotKind.ROUND,
+        status=BallotStatus.RELEASED,
+        adopted=True,
+        released_at=datetime(2026, 4, 1, tzinfo=UTC),
+        decision_number="2026-04/2",
+        result={"shares": shares},
+    )
+    give(ContributorFactory.create(), 120_000, datetime(2026, 4, 12, tzinfo=UTC), {})
+    allocation_month_run(period="2026-04", at=AFTER_APRIL)
+    page = "/en/transparency/runs/2026-04/"
+
+    def shown() -> list[Any]:
+        return list(anonymous.get(page).context["projects"].object_list)
+
+    rows = shown()
+    assert rows[0].name == "delta"  # half the pool
+    assert sorted(p.name for p in rows) == sorted(names)
+    assert rows == sorted(rows, key=lambda p: (-p.total_cents, p.name.lower()))
+    # the ranking kept: the run, then the page's names (no sum over the run's rows)
+    with CaptureQueriesContext(connection) as queries:
+        anonymous.get(page)
+    assert len(queries) == 2  # the run and its page's projects
+    assert not any("allocation_rundestination" in q["sql"] for q in queries)
+    Project.objects.filter(pk=projects[0].pk).update(name="Echo")
+    assert shown()[0].name == "Echo"  # names are read afresh with each page
+    with django_capture_on_commit_callbacks(execute=True):  # a service wrote a project
+        projects_written(project_ids=[projects[0].pk])  # (the public version moves at commit)
+    with CaptureQueriesContext(connection) as queries:
+        assert shown()[0].name == "Echo"
+    assert sum("allocation_rundestination" in q["sql"] for q in queries) == 1
 
 
 def _non_zero(text: str) -> list[str]:
