@@ -42,10 +42,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from allocation.models import AllocationRun
+from contributors.models import Contributor, Pledge
 from demo.bench_volume import SEARCHED, fill, period_name
 from funds.benchmarks.database import new_database
+from funds.models import Receipt
 from funds.selectors import project_received_totals_cents
+from governance.models import Ballot
 from librery.pagecache import public_version_bump
+from projects.enums import ProjectStatus
 from projects.models import Project
 
 BASE_DIR = Path(settings.BASE_DIR)
@@ -322,6 +326,7 @@ class Options:
     workers: int
     port: int
     client: str  # "auto", "wrk" or "python"
+    filled: bool = False  # measure the configured database, filled before, as it is
 
 
 def run(options: Options, report: Callable[[str], None]) -> list[Row]:
@@ -330,38 +335,56 @@ def run(options: Options, report: Callable[[str], None]) -> list[Row]:
     if options.client == "wrk" or (options.client == "auto" and shutil.which("wrk")):
         measure = wrk_client
     report(f"client: {'wrk' if measure is not python_client else 'python threads'}")
+    if options.filled:
+        return _measure(options, measure, configured_url(), report)
     with own_database() as url:
-        began = time.monotonic()
-        _manage(child_env(url), "migrate", "--noinput", "-v0")
-        out = _manage(
-            child_env(url, PUBLIC_PAGE_CACHE_SECONDS="0"),  # queries of a page rendered afresh
-            "bench_pages",
-            "--inner",
-            "--scale",
-            str(options.scale),
-        )
-        found = json.loads(out.strip().splitlines()[-1])
-        failed = [f"{p['path']} ({p['status']})" for p in found["pages"] if p["status"] != 200]  # noqa: PLR2004 -- HTTP OK
-        if failed:
-            raise BenchError(f"These pages did not answer 200: {', '.join(failed)}")
-        report(f"built {found['volume']} in {time.monotonic() - began:.0f} s")
-        rows = [
-            Row(p["name"], p["path"], p["queries"], p["bytes"], p["status"]) for p in found["pages"]
-        ]
-        redis = {"REDIS_URL": os.environ["REDIS_URL"]} if os.environ.get("REDIS_URL") else {}
-        port = options.port or _free_port()
-        for which, seconds in (("uncached", "0"), ("cached", "300")):
-            public_version_bump()  # nothing an earlier run left in a shared cache
-            env = child_env(url, PUBLIC_PAGE_CACHE_SECONDS=seconds, **redis)
-            with gunicorn(env, port, options.workers):
-                for row in rows:
-                    # Warm every worker, not one: a worker's first request imports the
-                    # URL configuration and compiles the templates (about 0.7 s here),
-                    # which one request before the measure left to the other worker.
-                    measure(port, row.path, WARM_SECONDS, options.connections)
-                    setattr(
-                        row, which, measure(port, row.path, options.seconds, options.connections)
-                    )
+        return _measure(options, measure, url, report)
+
+
+def configured_url() -> str:
+    """The DATABASE_URL of the configured database (`--filled`)."""
+    config = settings.DATABASES["default"]
+    if connection.vendor == "postgresql":  # pragma: postgresql only
+        return _postgres_url(config, str(config["NAME"]))
+    return f"sqlite:///{config['NAME']}"  # pragma: sqlite only
+
+
+def _measure(
+    options: Options, measure: Callable[..., Timing], url: str, report: Callable[[str], None]
+) -> list[Row]:
+    began = time.monotonic()
+    _manage(child_env(url), "migrate", "--noinput", "-v0")
+    out = _manage(
+        child_env(url, PUBLIC_PAGE_CACHE_SECONDS="0"),  # queries of a page rendered afresh
+        "bench_pages",
+        "--inner",
+        *(["--filled"] if options.filled else []),
+        "--scale",
+        str(options.scale),
+    )
+    found = json.loads(out.strip().splitlines()[-1])
+    failed = [f"{p['path']} ({p['status']})" for p in found["pages"] if p["status"] != 200]  # noqa: PLR2004 -- HTTP OK
+    if failed:
+        raise BenchError(f"These pages did not answer 200: {', '.join(failed)}")
+    verb = "found" if options.filled else "built"
+    report(f"{verb} {found['volume']} in {time.monotonic() - began:.0f} s")
+    rows = [
+        Row(p["name"], p["path"], p["queries"], p["bytes"], p["status"]) for p in found["pages"]
+    ]
+    redis = {"REDIS_URL": os.environ["REDIS_URL"]} if os.environ.get("REDIS_URL") else {}
+    port = options.port or _free_port()
+    for which, seconds in (("uncached", "0"), ("cached", "300")):
+        public_version_bump()  # nothing an earlier run left in a shared cache
+        env = child_env(url, PUBLIC_PAGE_CACHE_SECONDS=seconds, **redis)
+        with gunicorn(env, port, options.workers):
+            for row in rows:
+                # One request first (what a page keeps in the shared cache is made
+                # once, not by every connection at the same time), then every worker
+                # warmed, not one: a worker's first request imports the URL
+                # configuration and compiles the templates (about 0.7 s here).
+                _get(port, row.path)
+                measure(port, row.path, WARM_SECONDS, options.connections)
+                setattr(row, which, measure(port, row.path, options.seconds, options.connections))
     return rows
 
 
@@ -397,7 +420,35 @@ def table(rows: list[Row]) -> list[str]:
     return lines
 
 
-def inner(scale: float, report: Callable[[str], None]) -> str:
-    """The child's work: fill the database, count each page's queries; one JSON line."""
+def inner(scale: float, report: Callable[[str], None], *, filled: bool = False) -> str:
+    """The child's work: fill the database (unless `filled`: an earlier `--fill-only`
+    did), count each page's queries; one JSON line."""
+    size = found_volume() if filled else asdict(fill(scale=scale, report=report))
+    return json.dumps({"volume": size, "pages": count_queries()})
+
+
+def found_volume() -> dict[str, int]:
+    """What a filled database holds, counted as `fill` reports it."""
+    if not Project.objects.filter(slug__startswith="bench-").exists():
+        raise BenchError(
+            "This database holds no benchmark volume: fill it first with "
+            "`manage.py bench_pages --fill-only --scale N` (an empty, migrated database)."
+        )
+    return {
+        "contributors": Contributor.objects.count(),
+        "pledges": Pledge.objects.count(),
+        "receipts": Receipt.objects.count(),
+        "admitted": Project.objects.filter(status=ProjectStatus.ADMITTED).count(),
+        "projects": Project.objects.count(),
+        "rounds": Ballot.objects.count(),
+        "months": AllocationRun.objects.count(),
+    }
+
+
+def fill_only(scale: float, report: Callable[[str], None]) -> str:
+    """Fill the configured database (migrated, without projects) for later `--filled` runs."""
+    if Project.objects.exists():
+        raise BenchError("--fill-only fills an empty, migrated database; this one has projects.")
+    began = time.monotonic()
     size = fill(scale=scale, report=report)
-    return json.dumps({"volume": asdict(size), "pages": count_queries()})
+    return f"filled {asdict(size)} in {time.monotonic() - began:.0f} s"

@@ -3,6 +3,7 @@ prints a row for every page."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from io import StringIO
 from typing import Any
 
@@ -72,6 +73,16 @@ def test_the_volume_is_booked_allocated_and_every_page_answers(settings: Any) ->
     assert {row["path"]: row["status"] for row in found} == {row["path"]: 200 for row in found}
     assert all(row["queries"] >= 1 for row in found[2:])
     assert all(row["bytes"] > 0 for row in found)
+    # `--filled` measures such a database as it is, counting what it holds
+    assert bench_pages.found_volume() == {**asdict(size), "months": 2}
+    with pytest.raises(CommandError, match="has projects"):
+        call_command("bench_pages", fill_only=True, scale=TINY)
+
+
+@pytest.mark.django_db
+def test_filled_refuses_a_database_without_the_volume() -> None:
+    with pytest.raises(CommandError, match="fill it first"):
+        call_command("bench_pages", inner=True, filled=True)
 
 
 def test_wrk_reports_are_read() -> None:

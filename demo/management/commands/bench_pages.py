@@ -30,16 +30,33 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
         parser.add_argument("--port", type=int, default=0, help="loopback port (0: any free)")
         parser.add_argument("--client", choices=["auto", "wrk", "python"], default="auto")
+        parser.add_argument(
+            "--fill-only",
+            action="store_true",
+            help="fill the configured database (empty, migrated) at --scale, measure nothing",
+        )
+        parser.add_argument(
+            "--filled",
+            action="store_true",
+            help="measure the configured database, filled by --fill-only, instead of building one",
+        )
         # The child that fills the new database (and counts queries) runs with this.
         parser.add_argument("--inner", action="store_true", help="internal")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["scale"] <= 0 or options["seconds"] <= 0 or options["connections"] < 1:
             raise CommandError("--scale and --seconds must be positive, --connections at least 1.")
-        if options["inner"]:
-            self.stdout.write(bench_pages.inner(options["scale"], report=self.stdout.write))
-            return
         try:
+            if options["inner"]:
+                self.stdout.write(
+                    bench_pages.inner(
+                        options["scale"], report=self.stdout.write, filled=options["filled"]
+                    )
+                )
+                return
+            if options["fill_only"]:
+                self.stdout.write(bench_pages.fill_only(options["scale"], report=self.stdout.write))
+                return
             rows = bench_pages.run(
                 bench_pages.Options(
                     scale=options["scale"],
@@ -48,6 +65,7 @@ class Command(BaseCommand):
                     workers=options["workers"],
                     port=options["port"],
                     client=options["client"],
+                    filled=options["filled"],
                 ),
                 report=self.stdout.write,
             )
