@@ -151,9 +151,6 @@ class RunProjects:
     def count(self) -> int:
         return len(self._ranked())
 
-    def __len__(self) -> int:
-        return self.count()
-
     def __getitem__(self, index: slice) -> list[ProjectAllocation]:
         rows = self._ranked()[index]
         names = {
