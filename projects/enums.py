@@ -9,6 +9,9 @@ class ProjectStatus(models.TextChoices):
     ARCHIVED = "archived", _("Archived")
 
 
+# The source of the projects imported from the French State's SILL (2020).
+SILL_SOURCE = "sill-2020"
+
 # Only these may receive earmarks and pool money.
 FUNDABLE_STATUSES = frozenset({ProjectStatus.ADMITTED})
 

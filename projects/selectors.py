@@ -21,7 +21,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from librery.models import LogEntry
-from projects.enums import PayoutAccountStatus, ProjectStatus
+from projects.enums import SILL_SOURCE, PayoutAccountStatus, ProjectStatus
 from projects.licences import spdx_normalise
 from projects.models import (
     Maintainership,
@@ -41,7 +41,7 @@ def project_counts() -> dict[str, int]:
     for status, source, total in ProjectCount.objects.values_list("status", "source", "total"):
         counts["total"] += total
         counts[status] = counts.get(status, 0) + total
-        if source == "sill-2020":
+        if source == SILL_SOURCE:
             counts["from_sill"] += total
     return counts
 

@@ -2,6 +2,7 @@
 edits, payout accounts, funding.json manifests and claims. The public names are
 re-exported here."""
 
+from projects.enums import SILL_SOURCE
 from projects.services.catalogue import (
     EDITABLE_FIELDS,
     PROJECT_TRANSITIONS,
@@ -64,7 +65,6 @@ from projects.services.sill import (
     SILL_CSV,
     SILL_GROUPS,
     SILL_REQUIRED_COLUMNS,
-    SILL_SOURCE,
     ImportResult,
     SillImportError,
     sill_import,

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from librery.services import log_action
-from projects.enums import ProjectStatus
+from projects.enums import SILL_SOURCE, ProjectStatus
 from projects.errors import ProjectsError
 from projects.licences import spdx_normalise
 from projects.models import (
@@ -20,7 +20,6 @@ from projects.models import (
 )
 from projects.services.catalogue import projects_written
 
-SILL_SOURCE = "sill-2020"
 SILL_CSV = Path(__file__).resolve().parents[1] / "data" / "sill" / "sill-2020.csv"
 SILL_REQUIRED_COLUMNS = frozenset({"ID", "nom", "fonction", "licence", "secteur", "composant"})
 

@@ -131,17 +131,22 @@ def test_a_receipts_page_queries_do_not_grow_with_the_history() -> None:
     assert _queries(client, url)[0] == small
 
 
-def test_the_projects_that_received_money_are_paginated(anonymous: Client) -> None:
-    """One more project than a page holds, each given a share of April's pool."""
-    projects = ProjectFactory.create_batch(PROJECTS_PER_PAGE + 1, status=ProjectStatus.ADMITTED)
+def _april_round(shares: dict[str, str]) -> None:
+    """A released pool round in force for April 2026, sharing it by `shares`."""
     BallotFactory.create(
         kind=BallotKind.ROUND,
         status=BallotStatus.RELEASED,
         adopted=True,
         released_at=datetime(2026, 4, 1, tzinfo=UTC),
         decision_number="2026-04/2",
-        result={"shares": {str(p.pk): f"1/{len(projects)}" for p in projects}},
+        result={"shares": shares},
     )
+
+
+def test_the_projects_that_received_money_are_paginated(anonymous: Client) -> None:
+    """One more project than a page holds, each given a share of April's pool."""
+    projects = ProjectFactory.create_batch(PROJECTS_PER_PAGE + 1, status=ProjectStatus.ADMITTED)
+    _april_round({str(p.pk): f"1/{len(projects)}" for p in projects})
     give(ContributorFactory.create(), 100_000, datetime(2026, 4, 12, tzinfo=UTC), {})
     allocation_month_run(period="2026-04", at=AFTER_APRIL)
     first = anonymous.get(URL)
@@ -171,14 +176,7 @@ def test_a_run_page_ranks_once_and_reads_its_own_projects(
     names = ["delta", "Alpha", "Charlie", "bravo"]
     projects = [ProjectFactory.create(name=n, status=ProjectStatus.ADMITTED) for n in names]
     shares = {str(projects[0].pk): "1/2", **{str(p.pk): "1/6" for p in projects[1:]}}
-    BallotFactory.create(
-        kind=BallotKind.ROUND,
-        status=BallotStatus.RELEASED,
-        adopted=True,
-        released_at=datetime(2026, 4, 1, tzinfo=UTC),
-        decision_number="2026-04/2",
-        result={"shares": shares},
-    )
+    _april_round(shares)
     give(ContributorFactory.create(), 120_000, datetime(2026, 4, 12, tzinfo=UTC), {})
     allocation_month_run(period="2026-04", at=AFTER_APRIL)
     page = "/en/transparency/runs/2026-04/"
