@@ -43,10 +43,14 @@ def _public_url(serializer: serializers.Serializer[Any], name: str, pk: int) -> 
 
 
 class DecisionSerializer(serializers.ModelSerializer[Ballot]):
-    """A released decision, with its page, its bundle and the bundle's hash, so
-    that a client can fetch the bundle and check it as `recompute_ballot` does."""
+    """A released decision in the register's list: its page, its bundle and the
+    bundle's hash, so that a client can fetch the bundle and check it as
+    `recompute_ballot` does, and its detail's address (`api_url`), which gives
+    the result. The list leaves the result out: a round's result names every
+    project voted for, so a page of rounds would grow with the catalogue."""
 
     url = serializers.SerializerMethodField()
+    api_url = serializers.SerializerMethodField()
     bundle_url = serializers.SerializerMethodField()
     bundle_sha256 = serializers.CharField(source="bundle_hash", read_only=True)
 
@@ -55,6 +59,9 @@ class DecisionSerializer(serializers.ModelSerializer[Ballot]):
 
     def get_bundle_url(self, obj: Ballot) -> str:
         return _public_url(self, "governance:bundle", obj.pk)
+
+    def get_api_url(self, obj: Ballot) -> str:
+        return _public_url(self, "api-decision-detail", obj.pk)
 
     class Meta:
         model = Ballot
@@ -69,9 +76,9 @@ class DecisionSerializer(serializers.ModelSerializer[Ballot]):
             "closes_at",
             "released_at",
             "electorate_fingerprint",
-            "result",
             "bundle_hash",
             "url",
+            "api_url",
             "bundle_url",
             "bundle_sha256",
         ]
@@ -79,8 +86,10 @@ class DecisionSerializer(serializers.ModelSerializer[Ballot]):
 
 
 class DecisionDetailSerializer(DecisionSerializer):
+    """One decision, with its result and its published bundle."""
+
     class Meta(DecisionSerializer.Meta):
-        fields = [*DecisionSerializer.Meta.fields, "bundle"]
+        fields = [*DecisionSerializer.Meta.fields, "result", "bundle"]
         read_only_fields = fields
 
 

@@ -26,7 +26,7 @@ from governance.api.serializers import (
 from governance.enums import BallotStatus
 from governance.models import Ballot, Vote
 from governance.permissions import can_enter_portal
-from governance.selectors import BALLOT_HEAVY_COLUMNS
+from governance.selectors import BALLOT_HEAVY_COLUMNS, released_decisions
 from librery.api_schema import errors
 from librery.pagecache import public_cached
 
@@ -100,17 +100,12 @@ class VoteCastAPIView(APIView):
 @method_decorator(public_cached, name="dispatch")
 @extend_schema(responses={200: DecisionSerializer(many=True), **errors(404)})
 class DecisionListAPIView(generics.ListAPIView[Ballot]):
-    """The public decision register: released ballots and their results."""
+    """The public decision register: released ballots, newest first; each one's
+    result and bundle are on its detail (`api_url`)."""
 
     serializer_class = DecisionSerializer
     permission_classes = [AllowAny]
-    # The result stays (the list gives it); the bundle, the electorate and the rest
-    # are on each decision's detail.
-    queryset = (
-        Ballot.objects.filter(status=BallotStatus.RELEASED)
-        .defer(*[name for name in BALLOT_HEAVY_COLUMNS if name != "result"])
-        .order_by("-released_at", "-id")
-    )
+    queryset = released_decisions()
 
 
 @extend_schema(responses={200: DecisionDetailSerializer, **errors(404)})

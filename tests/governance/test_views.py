@@ -186,8 +186,15 @@ def test_register_is_paginated_and_lists_leave_the_json_out(
     assert row is not None
     with django_assert_num_queries(1):  # a deferred column is read only when asked for
         assert row.bundle == third.bundle
-    listed = anonymous.get("/api/v1/governance/decisions/").json()
-    assert listed["results"][0]["result"] == third.result
+    listed = anonymous.get("/api/v1/governance/decisions/").json()["results"]
+    # The list leaves each result to the decision's detail: a round's names
+    # every project voted for, and would make a page grow with the catalogue.
+    assert [item["id"] for item in listed] == [third.pk, second.pk, first.pk]
+    assert not any("result" in item or "bundle" in item for item in listed)
+    detail = anonymous.get(listed[0]["api_url"]).json()
+    assert listed[0]["api_url"] == f"http://testserver/api/v1/governance/decisions/{third.pk}/"
+    assert detail["result"] == third.result
+    assert detail["bundle"] == third.bundle
 
 
 @pytest.mark.parametrize("rows", [1, 3])
