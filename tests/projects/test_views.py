@@ -202,6 +202,24 @@ def test_a_typo_in_a_name_still_finds_the_project(anonymous: Client) -> None:
     assert _found(anonymous, "zzqx") == []
 
 
+def test_names_close_to_a_query_are_sought_only_when_its_words_match_nothing(
+    anonymous: Client, django_assert_num_queries: Any
+) -> None:
+    need(is_postgresql(), "trigram similarity needs PostgreSQL's pg_trgm")
+    ProjectFactory.create(name="Nextcloud", summary="Fichiers")
+    ProjectFactory.create(name="Mirror", summary="Un miroir de nextclud.example")
+
+    # The words match the second project's summary: the name one typo away is
+    # not listed beside it.
+    assert _found(anonymous, "nextclud") == ["Mirror"]
+    assert _found(anonymous, "nextclod") == ["Nextcloud"]
+    # Whether the words match anything, then the paginator's count and page.
+    with django_assert_num_queries(3):
+        found = project_list(query="nextclud")
+        assert found.count() == 1
+        assert [p.name for p in found[:24]] == ["Mirror"]
+
+
 def test_the_name_typo_condition_has_its_trigram_index() -> None:
     need(is_postgresql(), "trigram indexes and EXPLAIN plans are PostgreSQL's")
     with transaction.atomic(), connection.cursor() as cursor:
