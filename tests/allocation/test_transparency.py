@@ -238,3 +238,33 @@ def test_a_run_computed_refreshes_the_cached_page(anonymous: Client) -> None:
     after = anonymous.get("/en/transparency/").context["overview"]
     assert [m.run.period for m in after.months] == ["2026-04", "2026-03"]
     assert after.net_cents > before.net_cents
+
+
+def _kind_queries(queries: CaptureQueriesContext) -> list[str]:
+    """The statements that split runs' receipts by kind of contributor."""
+    return [
+        q["sql"]
+        for q in queries.captured_queries
+        if '"contributors_contributor"."kind"' in q["sql"]
+    ]
+
+
+def test_a_run_s_split_by_kind_is_read_once_and_kept() -> None:
+    """The page rendered afresh (every few minutes, and after each run) read
+    every run's receipts again to split them by kind: 3 s at ten times a
+    national fund. Each run's split is kept; only a new run's is read."""
+    month = computed_month()
+    march_kinds = transparency.overview().kinds
+    april = april_run(month)
+    with CaptureQueriesContext(connection) as queries:
+        both = transparency.overview().kinds
+    read = _kind_queries(queries)
+    assert len(read) == 2  # the net by kind, the earmarks by kind: April's only
+    assert all(f"IN ({april.pk})" in sql for sql in read)
+    with CaptureQueriesContext(connection) as queries:
+        assert transparency.overview().kinds == both
+    assert _kind_queries(queries) == []
+    # What is kept sums to what every run read afresh gives.
+    cache.clear()
+    assert transparency.overview().kinds == both
+    assert sum(row.net_cents for row in both) > sum(row.net_cents for row in march_kinds) > 0
