@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.factories import TEST_PASSWORD
+from tests.totp import totp_code
 
 
 def log_in(page: Any, email: str, password: str = TEST_PASSWORD) -> None:
@@ -14,6 +15,21 @@ def log_in(page: Any, email: str, password: str = TEST_PASSWORD) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign In").click()
     page.wait_for_url("**/en/")
+
+
+def staff_log_in(page: Any, user: Any, secret: str) -> None:
+    """Log `user` in through the browser's forms: password, then TOTP code;
+    returns once the browser has left the accounts pages."""
+    page.goto("/accounts/login/")
+    page.locator("input[name=login]").fill(user.email)
+    page.locator("input[name=password]").fill(TEST_PASSWORD)
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_url("**/accounts/2fa/authenticate/")
+    page.locator("input[name=code]").fill(totp_code(secret))
+    page.locator("main form button[type=submit]").first.click()
+    # Not "**/": the code's own page matches that, and the wait would end
+    # before the code was even checked.
+    page.wait_for_url(lambda url: "/accounts/" not in url)
 
 
 def fill_pledge_form(page: Any, *, amount: str, shares: list[tuple[int, str]]) -> None:

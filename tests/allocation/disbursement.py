@@ -3,14 +3,12 @@ situation of the report, administrators with TOTP and their codes."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.test import Client
-from django.utils import timezone
 
 from allocation.models import AllocationRun
 from allocation.services import allocation_month_run, disbursement_report
@@ -23,21 +21,10 @@ from tests.factories import TEST_PASSWORD, ProjectFactory, UserFactory
 from tests.factories.contributors import EarmarkFactory, PledgeFactory
 from tests.factories.funds import PaymentFactory
 from tests.factories.projects import PayoutAccountFactory
+from tests.totp import totp_code
 
 PERIOD = "2026-03"
 AFTER_THE_MONTH = datetime(2026, 4, 2, 9, tzinfo=UTC)
-
-
-def totp_code(secret: str, step: int = 0) -> str:
-    """The code of the moment (`step` 30-second windows later: allauth takes
-    only the current one, so a second code in one test waits for nothing but
-    must differ: tests use the replay rule on purpose)."""
-    left = 30 - timezone.now().timestamp() % 30
-    if step == 0 and left < 5:
-        # A code typed in a browser under load could reach the server in the
-        # next window, which allauth (no tolerance) refuses: take the next one.
-        time.sleep(left)
-    return str(format_hotp_value(hotp_value(secret, int(timezone.now().timestamp()) // 30 + step)))
 
 
 @dataclass

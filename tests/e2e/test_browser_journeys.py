@@ -7,10 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
-from django.utils import timezone
 
 from contributors.models import User
+from tests.browser import staff_log_in
 from tests.factories import TEST_PASSWORD, ProjectFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -51,14 +50,7 @@ def test_staff_log_in_with_totp_and_switch_language(
 ) -> None:
     page.goto("/accounts/login/")
     assert page.locator("html").get_attribute("lang") == "fr"
-    page.locator("input[name=login]").fill(administrator_user.email)
-    page.locator("input[name=password]").fill(TEST_PASSWORD)
-    page.locator("form button[type=submit]").last.click()
-    page.wait_for_url("**/accounts/2fa/authenticate/")
-    code = format_hotp_value(hotp_value(admin_totp_secret, int(timezone.now().timestamp()) // 30))
-    page.locator("input[name=code]").fill(code)
-    page.locator("main form button[type=submit]").first.click()
-    page.wait_for_url("**/")
+    staff_log_in(page, administrator_user, admin_totp_secret)
     page.goto("/admin/")
     assert page.locator("#site-name").inner_text() == "The Librery"
     page.screenshot(path=str(screenshot_dir / "admin.png"))

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.utils import timezone
 
 from contributors.models import User
@@ -22,8 +21,8 @@ from funds.services import payment_request_issue
 from governance import services
 from governance.models import DeclaredInterest, Vote
 from projects.enums import ProjectStatus
-from tests.browser import fill_pledge_form, log_in
-from tests.factories import TEST_PASSWORD, ProjectFactory, UserFactory
+from tests.browser import fill_pledge_form, log_in, staff_log_in
+from tests.factories import ProjectFactory, UserFactory
 from tests.factories.contributors import CommitmentFactory, MembershipFactory, PledgeFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -129,18 +128,6 @@ def test_a_recusal_declared_by_name_disables_the_field_of_the_open_round(
     page.screenshot(path=str(screenshot_dir / "i14-round-recused.png"), full_page=True)
 
 
-def _staff_log_in(page: Any, user: User, secret: str) -> None:
-    page.goto("/accounts/login/")
-    page.locator("input[name=login]").fill(user.email)
-    page.locator("input[name=password]").fill(TEST_PASSWORD)
-    page.locator("form button[type=submit]").last.click()
-    page.wait_for_url("**/accounts/2fa/authenticate/")
-    code = format_hotp_value(hotp_value(secret, int(timezone.now().timestamp()) // 30))
-    page.locator("input[name=code]").fill(code)
-    page.locator("main form button[type=submit]").first.click()
-    page.wait_for_url("**/")
-
-
 def test_the_admin_formats_amounts_links_the_money_pages_and_keeps_ballots(
     page: Any,
     administrator_user: User,
@@ -158,7 +145,7 @@ def test_the_admin_formats_amounts_links_the_money_pages_and_keeps_ballots(
         actor=administrator_user,
     )
     services.ballot_open(ballot=ballot, actor=administrator_user, at=timezone.now())
-    _staff_log_in(page, administrator_user, admin_totp_secret)
+    staff_log_in(page, administrator_user, admin_totp_secret)
 
     menu = page.get_by_role("navigation", name="Navigation principale")
     assert menu.get_by_role("link", name="Portail").is_visible()
