@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from contributors.models import User
 from funds.services import payment_request_issue
@@ -216,14 +217,14 @@ def test_voting_feedback_in_the_portal(
     page.locator(f"#p_{beta.pk}").fill("401")
     page.get_by_role("button", name="Confirm my points").click()
     error = page.locator("#vote-error")
-    assert error.is_visible()
+    expect(error).to_be_visible()
     assert "at most 1000 points" in error.inner_text()
     assert page.locator(f"#p_{alpha.pk}").input_value() == "600"
     assert page.locator(f"#p_{beta.pk}").input_value() == "401"
     page.screenshot(path=str(screenshot_dir / "i14-round-over.png"), full_page=True)
     page.locator(f"#p_{beta.pk}").fill("400")
     page.get_by_role("button", name="Confirm my points").click()
-    assert page.get_by_text("Your vote is recorded: its receipt is below").is_visible()
+    expect(page.get_by_text("Your vote is recorded: its receipt is below")).to_be_visible()
 
     page.goto(f"/en/governance/portal/ballots/{motion.pk}/")
     link = page.locator("#effect-project")
@@ -305,10 +306,11 @@ def test_cancelling_asks_first_and_a_pledged_commitment_links_its_pledge(
 
     page.goto(f"/en/contribute/pledges/{pledge.pk}/")
     page.get_by_role("button", name="Cancel").first.click()
-    assert page.locator("h1").inner_text() == f"Cancel pledge #{pledge.pk}?"
-    assert page.get_by_text("No further monthly payment will be taken.").is_visible()
+    expect(page.locator("h1")).to_have_text(f"Cancel pledge #{pledge.pk}?")
+    expect(page.get_by_text("No further monthly payment will be taken.")).to_be_visible()
     page.screenshot(path=str(screenshot_dir / "i14-cancel-confirm.png"), full_page=True)
     page.get_by_role("link", name="No, keep it").click()
+    page.wait_for_url(f"**/en/contribute/pledges/{pledge.pk}/")
     pledge.refresh_from_db()
     assert pledge.status == "active"
     page.get_by_role("button", name="Cancel").first.click()

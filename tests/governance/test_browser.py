@@ -86,6 +86,9 @@ def test_round_with_euro_preview_receipt_and_public_result(
     page.context.clear_cookies()
     page.goto("/en/governance/register/")
     page.get_by_role("link", name=str(released.decision_number)).click()
+    # The click only starts the navigation: wait for the decision's page
+    # before reading its table (read at once, it was the register's, empty).
+    page.wait_for_url(f"**/en/governance/register/{released.pk}/")
     rows = page.locator("#pool-shares tbody tr")
     assert rows.all_inner_texts() == [
         "Alpha Commons\t51/200\t25.50 %\t€2,550.00",

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from playwright.sync_api import expect
 
 from funds.enums import AccountKind, JournalSource
 from funds.services import journal_post, ledger_account
@@ -33,11 +35,12 @@ def test_browse_filter_and_open_a_project(page: Any, screenshot_dir: Path) -> No
     page.get_by_label("Tag").fill("maps")
     page.get_by_label("Used by public bodies").check()
     page.get_by_role("button", name="Filter").click()
+    page.wait_for_url(re.compile(r"/en/projects/\?"))
     rows = page.locator("table tbody tr")
-    assert rows.count() == 1
+    expect(rows).to_have_count(1)
     page.screenshot(path=str(screenshot_dir / "projects-list.png"), full_page=True)
     rows.first.get_by_role("link", name="QGIS").click()
-
+    page.wait_for_url(f"**/en/projects/{qgis.slug}/")
     assert page.locator("h1").inner_text().startswith("QGIS")
     main = page.locator("main").inner_text()
     assert "Grace Maintainer" in main
@@ -47,6 +50,7 @@ def test_browse_filter_and_open_a_project(page: Any, screenshot_dir: Path) -> No
     page.screenshot(path=str(screenshot_dir / "project-detail.png"), full_page=True)
     assert errors == []  # no CSP violation, no missing asset
     page.get_by_role("link", name="/projects/" + qgis.slug + "/funding.json").click()
+    page.wait_for_url(f"**/projects/{qgis.slug}/funding.json")
     assert '"guid": "' + qgis.slug + '"' in page.content()
 
 
@@ -75,8 +79,9 @@ def test_funds_chart_in_the_browser(page: Any, screenshot_dir: Path) -> None:
     page.goto("/en/projects/?sort=funded")
     assert page.locator("table tbody tr td a").all_inner_texts() == ["QGIS", "VLC"]
     page.get_by_role("link", name="QGIS").click()
+    page.wait_for_url(f"**/en/projects/{qgis.slug}/")
     chart = page.get_by_role("img", name="Chart of the funds received per month")
-    assert chart.is_visible()
+    expect(chart).to_be_visible()
     assert chart.locator("rect").count() == 4
     box = chart.bounding_box()
     assert box is not None

@@ -3,12 +3,14 @@ of an entry in any case, and the name sort ignores case and accents."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.db import connection
 from django.test import Client
+from playwright.sync_api import expect
 
 from projects.selectors import project_list
 from tests.factories import ProjectFactory
@@ -77,8 +79,9 @@ def test_the_catalogue_in_chromium(page: Any, screenshot_dir: Path) -> None:
     assert order == ["Acceleo", "ARX", "uMap", "Zimbra"]
     page.get_by_label("Licence").fill("gpl")
     page.get_by_role("button", name="Filter").click()
+    page.wait_for_url(re.compile(r"/en/projects/\?"))
     rows = page.locator("table tbody tr")
-    assert rows.count() == 1
+    expect(rows).to_have_count(1)
     assert "Zimbra" in rows.first.inner_text()
     page.screenshot(path=str(screenshot_dir / "i14-catalogue-gpl.png"), full_page=True)
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from playwright.sync_api import expect
 
 from contributors.models import User
 from projects.enums import ClaimMethod, ClaimStatus, MaintainerRole
@@ -71,7 +72,7 @@ def test_a_person_claims_an_unclaimed_project_through_an_administrators_review(
     admin.goto("/en/admin/projects/projectclaim/")
     admin.get_by_role("link", name="Review", exact=True).click()
     assert "every release since 2021" in admin.locator("#claim-evidence").inner_text()
-    assert admin.get_by_role("link", name="https://example.org/gaspard/changelog").is_visible()
+    expect(admin.get_by_role("link", name="https://example.org/gaspard/changelog")).to_be_visible()
     admin.get_by_label("Reason (the claimant reads it)").fill("The changelog names them.")
     admin.screenshot(path=str(screenshot_dir / "claim-review-admin.png"), full_page=True)
     with admin.expect_navigation():
