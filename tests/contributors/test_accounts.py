@@ -5,20 +5,15 @@ from typing import Any
 
 import pytest
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.core import mail
 from django.test import Client
-from django.utils import timezone
 
 from contributors.models import User
 from tests.factories import TEST_PASSWORD, UserFactory
 from tests.mail import mail_tasks
+from tests.totp import totp_code
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
-
-
-def current_code(secret: str) -> str:
-    return str(format_hotp_value(hotp_value(secret, int(timezone.now().timestamp()) // 30)))
 
 
 def test_sign_up_verify_email_then_log_in(
@@ -91,7 +86,7 @@ def test_staff_log_in_needs_the_totp_code(administrator_user: User, admin_totp_s
     assert wrong.status_code == 200
     assert "Incorrect code." in wrong.text
 
-    right = client.post("/en/accounts/2fa/authenticate/", {"code": current_code(admin_totp_secret)})
+    right = client.post("/en/accounts/2fa/authenticate/", {"code": totp_code(admin_totp_secret)})
     assert right.status_code == 302
     assert client.get("/en/admin/").status_code == 200
 
@@ -118,7 +113,7 @@ def test_staff_sets_up_totp_and_gets_recovery_codes() -> None:
     page = client.get("/en/accounts/2fa/totp/activate/")
     assert page.status_code == 200
     secret = page.context["form"].secret
-    done = client.post("/en/accounts/2fa/totp/activate/", {"code": current_code(secret)})
+    done = client.post("/en/accounts/2fa/totp/activate/", {"code": totp_code(secret)})
     assert done.status_code == 302
     assert Authenticator.objects.filter(user=staff, type=Authenticator.Type.TOTP).exists()
     codes = client.get("/en/accounts/2fa/recovery-codes/")
