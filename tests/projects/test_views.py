@@ -398,6 +398,10 @@ def test_public_contributors_are_named_paid_earmarkers_only(anonymous: Client) -
     response = anonymous.get(f"/en/projects/{project.slug}/")
     assert [c.name for c in response.context["contributors"]] == ["Ville de Nantes"]
     assert "Secret Donor" not in response.text
+    # The name they chose, not the database's number for them.
+    nantes = response.context["contributors"][0]
+    assert "<li>Ville de Nantes</li>" in response.text
+    assert f"#{nantes.pk}" not in response.text
 
 
 def test_public_contributors_come_a_page_at_a_time(anonymous: Client) -> None:
