@@ -296,6 +296,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["librery.formats"]  # short English dates without month/day order
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True

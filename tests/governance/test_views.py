@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.utils import timezone, translation
+from django.utils import dateformat, timezone, translation
 from django.utils.translation import gettext
 
 from contributors.models import User
@@ -136,6 +136,12 @@ def test_public_register_decision_and_bundle(
     register = anonymous.get("/en/governance/register/").text
     assert ballot.decision_number is not None
     assert ballot.decision_number in register
+    # Its date with the month spelt out, in either language: never the
+    # United States' month/day order, which reads as another day here.
+    released_at = timezone.localtime(ballot.released_at)
+    with translation.override("en"):
+        assert f"<td>{dateformat.format(released_at, 'N j, Y')}</td>" in register
+    assert f"<td>{released_at:%d/%m/%Y}</td>" in anonymous.get("/governance/register/").text
     page = anonymous.get(f"/en/governance/register/{ballot.pk}/").text
     assert ballot.bundle_hash in page
     assert (
