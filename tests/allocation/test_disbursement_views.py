@@ -47,6 +47,9 @@ def test_the_report_page_shows_totals_flags_lines_and_its_hash(month: Month, ada
         "no payout account",
     ):
         assert flag in text
+    # Alpha's line has no flag: it is to be paid once approved, not paid yet.
+    assert '<span class="flag flag--ok">to be paid</span>' in text
+    assert "paid out" not in text
     assert "These totals equal the run" in text
     assert 'id="approve-form"' in text
     assert f'name="sha256" value="{report.sha256}"' in text
