@@ -13,6 +13,7 @@ from contributors.models import Contributor, Pledge, User
 from funds.enums import PaymentEventSource
 from funds.models import PaymentRequest
 from funds.services import payment_succeed
+from funds.templatetags.money import percent_bp
 from tests.contributors.pledge_form import pledge_form_data
 from tests.factories import ProjectFactory
 from tests.factories.contributors import EarmarkFactory, PledgeFactory
@@ -48,6 +49,8 @@ def test_form_shows_preview_and_script(contributor: Client) -> None:
     assert "Only proposed" not in content
     assert 'data-cap-bp="5000"' in content
     assert "The common pool is the part you do not earmark" in content
+    # The cap in force, said in the page's opening line.
+    assert f"choose the projects that get up to {percent_bp(5000)} of it" in content
 
 
 def test_pledge_with_two_earmarks_and_double_submit(
