@@ -52,7 +52,16 @@ CELLS_OUTSIDE = """() => {
   }).map((cell) => cell.textContent.trim().slice(0, 40));
   const scrolling = Array.from(document.querySelectorAll("main .table-wrap"))
     .filter((wrap) => wrap.scrollWidth > wrap.clientWidth + 1).length;
-  return {cells: cells.length, outside: outside, scrolling: scrolling};
+  // What a cell holds stays inside it (a badge that cannot wrap, squeezed
+  // beside a name, spilled over the card's edge).
+  const spilling = cells.filter((cell) => {
+    const box = cell.getBoundingClientRect();
+    return Array.from(cell.querySelectorAll("*")).some((inner) => {
+      const own = inner.getBoundingClientRect();
+      return own.width > 0 && own.right > box.right + 0.5;
+    });
+  }).map((cell) => cell.textContent.trim().slice(0, 40));
+  return {cells: cells.length, outside: outside, scrolling: scrolling, spilling: spilling};
 }"""
 
 # Stacked cells of one column without their column's name (a cell spanning
@@ -68,6 +77,7 @@ def tables_fit(page: Any) -> int:
     url = page.url
     result = page.evaluate(CELLS_OUTSIDE)
     assert result["outside"] == [], url
+    assert result["spilling"] == [], url
     assert result["scrolling"] == 0, url
     assert page.evaluate(UNLABELLED) == 0, url
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0, url

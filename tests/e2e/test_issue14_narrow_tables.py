@@ -18,6 +18,7 @@ from projects.enums import ProjectStatus
 from tests.browser import log_in, tables_fit
 from tests.factories import ProjectFactory, UserFactory
 from tests.factories.contributors import EarmarkFactory, PledgeFactory
+from tests.factories.projects import ProjectUsageFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -40,6 +41,8 @@ def test_tables_at_390_px_show_every_column(
         tags=["cartography", "office"],
     )
     ProjectFactory.create_batch(4, status=ProjectStatus.ADMITTED)
+    # Its name wraps beside the badge that says public bodies use it.
+    ProjectUsageFactory.create(project=project, is_public_body=True)
     pledge = PledgeFactory.create(
         contributor=person,
         frequency="monthly",
