@@ -78,9 +78,16 @@ def test_tables_at_390_px_show_every_column(
         ("/en/projects/", "catalogue"),
         ("/en/governance/", "governance"),
         ("/en/governance/register/", "register"),
+        (f"/en/governance/register/{motion.pk}/", "decision"),
     ):
         counted += _check(page, url, screenshot_dir / f"i14-390-{name}.png")
     assert counted > 40
+    # The seat holder's portal: the ballots' table.
+    page.context.clear_cookies()
+    log_in(page, seat_holder_user.email)
+    assert _check(page, "/en/governance/portal/", screenshot_dir / "i14-390-portal.png") >= 8
+    page.context.clear_cookies()
+    log_in(page, contributor_user.email)
     # The stacked cells say which column they belong to.
     page.goto("/en/contribute/mine/")
     label = page.locator("#pledges tbody td").nth(1).get_attribute("data-label")
