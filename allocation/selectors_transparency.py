@@ -134,9 +134,13 @@ class Overview:
 
 
 def _month_runs() -> list[AllocationRun]:
+    """Every computed run, newest first: its figures, the round's decision number
+    and ballot id; not the round's ballot itself (its bundle names every vote,
+    25 KB stored for each run at ten times a national fund's volume), nor the
+    round's fractions or the published document, which the page never shows."""
     return list(
         AllocationRun.objects.filter(status=RunStatus.COMPUTED)
-        .select_related("round_ballot")
+        .defer("document", "round_fractions")
         .order_by("-period_start_at")
     )
 

@@ -268,3 +268,20 @@ def test_a_run_s_split_by_kind_is_read_once_and_kept() -> None:
     cache.clear()
     assert transparency.overview().kinds == both
     assert sum(row.net_cents for row in both) > sum(row.net_cents for row in march_kinds) > 0
+
+
+def test_the_months_are_read_without_the_round_s_ballot_or_the_document() -> None:
+    """Each run's row carries the round's decision number and ballot id: the
+    ballot itself (its bundle names every vote) and the run's published
+    document stay in the database."""
+    month = computed_month()
+    april_run(month)
+    with CaptureQueriesContext(connection) as queries:
+        figures = transparency.overview()
+        numbers = [row.run.round_decision_number for row in figures.months]
+        ballots = [row.run.round_ballot_id for row in figures.months]
+    assert len(numbers) == len(ballots) == 2
+    sql = " ".join(q["sql"] for q in queries.captured_queries)
+    assert "governance_ballot" not in sql
+    assert '"document"' not in sql
+    assert "round_fractions" not in sql
