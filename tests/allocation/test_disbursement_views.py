@@ -153,6 +153,12 @@ def test_payouts_recorded_by_hand_on_the_page(month: Month, ada: Admin, bob: Adm
     payout_batch_create(run=month.run, via="test")
     payout = Payout.objects.get()
     client = ada.client()
+    # The account number and the BIC each stay whole, but may go on two lines
+    # (kept on one, they widened the table past a 1 024-pixel screen).
+    assert (
+        f'<span class="nowrap">{payout.iban}</span> · <span class="nowrap">{payout.bic}</span>'
+        in client.get(_url(month)).text
+    )
     client.post(_url(month, "sent/"))
     payout.refresh_from_db()
     assert payout.status == PayoutStatus.SENT
