@@ -85,6 +85,9 @@ class PledgeStatus(models.TextChoices):
     CANCELLED = "cancelled", pgettext_lazy("pledge status", "Cancelled")
 
 
+# Pledges that have been paid at least once (their earmarks have carried money).
+PAID_PLEDGE_STATUSES = (PledgeStatus.ACTIVE, PledgeStatus.PAUSED, PledgeStatus.COMPLETED)
+
 PLEDGE_TRANSITIONS: dict[str, frozenset[str]] = {
     PledgeStatus.AWAITING_PAYMENT: frozenset(
         {PledgeStatus.ACTIVE, PledgeStatus.COMPLETED, PledgeStatus.CANCELLED}

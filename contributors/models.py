@@ -13,6 +13,7 @@ from contributors.countries import validate_country
 from contributors.enums import (
     INVITATION_STATUSES,
     ONLINE_PAYMENT_METHODS,
+    PAID_PLEDGE_STATUSES,
     PAYABLE_STATUSES,
     PLEDGE_TRANSITIONS,
     ContributorKind,
@@ -401,6 +402,14 @@ class Pledge(models.Model):
                 name="pledge_monthly_due",
                 condition=models.Q(frequency=PledgeFrequency.MONTHLY, status=PledgeStatus.ACTIVE),
             ),
+            # A project page's public contributors: each of its earmarks' pledge, if
+            # paid, gives its contributor from this index alone, not from a scan of
+            # every pledge (`contributors.selectors.project_public_contributors`).
+            models.Index(
+                fields=["id", "contributor"],
+                name="pledge_paid_contributor",
+                condition=models.Q(status__in=PAID_PLEDGE_STATUSES),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -443,6 +452,7 @@ class Earmark(models.Model):
         verbose_name=_("project"),
         on_delete=models.PROTECT,
         related_name="earmarks",
+        db_index=False,  # `earmark_by_project` starts with it
     )
     share_bp = models.PositiveIntegerField(_("share (basis points)"))
 
@@ -456,6 +466,11 @@ class Earmark(models.Model):
                 condition=models.Q(share_bp__gte=1, share_bp__lte=10_000),
                 name="earmark_share_in_range",
             ),
+        ]
+        indexes = [
+            # A project's earmarks with their pledges, read from the index alone
+            # (a project page's public contributors, the project's pledges).
+            models.Index(fields=["project", "pledge"], name="earmark_by_project"),
         ]
 
     def __str__(self) -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db.models import OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
-from contributors.enums import ContributorKind, PledgeStatus, Visibility
+from contributors.enums import PAID_PLEDGE_STATUSES, ContributorKind, PledgeStatus, Visibility
 from contributors.models import (
     Commitment,
     Contributor,
@@ -17,9 +17,6 @@ from contributors.models import (
     User,
 )
 from projects.models import Project
-
-# Pledges that have been paid at least once (their earmarks have carried money).
-PAID_PLEDGE_STATUSES = (PledgeStatus.ACTIVE, PledgeStatus.PAUSED, PledgeStatus.COMPLETED)
 
 
 def contributor_counts() -> dict[str, int]:

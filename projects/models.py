@@ -129,6 +129,10 @@ class Project(models.Model):
     # The catalogue's full-text search (PostgreSQL): name, summaries and descriptions,
     # kept by `projects.services.project_search_refresh` whenever a service writes them.
     search_vector = SearchVectorField(null=True, editable=False)
+    # The same service's copy of the name and both summaries in capitals, one text
+    # searched for a part of a word ("carto") through a trigram index (PostgreSQL;
+    # NULL on SQLite, which adds a nullable column without rebuilding the table).
+    search_text = models.TextField(null=True, editable=False)  # noqa: DJ001 -- see above
 
     objects = ProjectQuerySet.as_manager()
 
@@ -140,6 +144,9 @@ class Project(models.Model):
             GinIndex(fields=["search_vector"], name="project_search_vector_idx"),
             # Names found despite a typo ("nextclud"): PostgreSQL's trigrams.
             GinIndex(fields=["name"], name="project_name_trigram_idx", opclasses=["gin_trgm_ops"]),
+            GinIndex(
+                fields=["search_text"], name="project_search_text_idx", opclasses=["gin_trgm_ops"]
+            ),
             # The catalogue's order (`projects.selectors._by_name`, PostgreSQL's ICU
             # collation): its first page reads 24 rows, not every project sorted.
             models.Index(Collate("name", "und-x-icu"), "name", "id", name="project_by_name_idx"),

@@ -12,8 +12,8 @@ from django.conf import settings
 from django.contrib.postgres.lookups import TrigramWordSimilar
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection, models
-from django.db.models import Exists, F, OuterRef, Prefetch, Q
-from django.db.models.functions import Collate, Lower
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, Value
+from django.db.models.functions import Collate, Lower, Upper
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import translation
@@ -175,17 +175,25 @@ def project_list(
 
 def _searched(projects: ProjectQuerySet, query: str) -> ProjectQuerySet:
     """`projects` that match `query`'s words: in the name, the summaries and,
-    on PostgreSQL, the stored full-text vectors (GIN-indexed, kept by the
-    services that write projects) in both languages; elsewhere the
-    descriptions. Only when no project matches them, on PostgreSQL, the names
-    close to the query despite a typo (word similarity over the name's trigram
-    index): evaluated beside the words, that condition cost two thirds of a
-    search's time at 3 000 projects, on every search, for the few that need it."""
-    words = Q(name__icontains=query) | Q(summary__icontains=query) | Q(summary_en__icontains=query)
+    on PostgreSQL, the stored full-text vectors in both languages (both read
+    from what the services that write projects store: `search_text`,
+    `search_vector`, each with its GIN index); elsewhere the descriptions.
+    Only when no project matches them, on PostgreSQL, the names close to the
+    query despite a typo (word similarity over the name's trigram index):
+    evaluated beside the words, that condition cost two thirds of a search's
+    time at 3 000 projects, on every search, for the few that need it."""
     if connection.vendor != "postgresql":
         return projects.filter(
-            words | Q(description__icontains=query) | Q(description_en__icontains=query)
+            Q(name__icontains=query)
+            | Q(summary__icontains=query)
+            | Q(summary_en__icontains=query)
+            | Q(description__icontains=query)
+            | Q(description_en__icontains=query)
         )
+    # A part of a word in the name or a summary: one LIKE on the stored text in
+    # capitals, which its trigram index answers (three UPPER(...) LIKEs were
+    # evaluated on every project: 5 ms of each search at 3 000 projects).
+    words = Q(search_text__contains=Upper(Value(query)))
     for config in ("french", "english"):
         words |= Q(search_vector=SearchQuery(query, config=config, search_type="websearch"))
     found = projects.filter(words)

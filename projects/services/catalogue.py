@@ -6,7 +6,9 @@ from typing import Any
 
 from django.contrib.postgres.search import SearchVector
 from django.db import connection, transaction
+from django.db.models import Func, Value
 from django.db.models.expressions import CombinedExpression
+from django.db.models.functions import Concat, Upper
 from django.utils.translation import gettext as _
 
 from librery.pagecache import public_pages_changed
@@ -189,12 +191,21 @@ def search_vector() -> CombinedExpression:
     )
 
 
+def search_text() -> Func:
+    """The text a part of a word is sought in: the name and both summaries, one per
+    line, in the database's capitals (the searched words are put in the same)."""
+    return Upper(Concat("name", Value("\n"), "summary", Value("\n"), "summary_en"))
+
+
 def project_search_refresh(*, project_ids: Any) -> None:
-    """Store the full-text vector of `project_ids` (ids, or a queryset of them) in
-    one statement, after a service wrote their texts. PostgreSQL only: the
-    embedded SQLite default searches the texts themselves."""
+    """Store what `project_ids` (ids, or a queryset of them) are found by, their
+    full-text vector and their text in capitals, in one statement, after a service
+    wrote their texts. PostgreSQL only: the embedded SQLite default searches the
+    texts themselves."""
     if connection.vendor == "postgresql":  # pragma: postgresql only
-        Project.objects.filter(pk__in=project_ids).update(search_vector=search_vector())
+        Project.objects.filter(pk__in=project_ids).update(
+            search_vector=search_vector(), search_text=search_text()
+        )
 
 
 def projects_written(*, project_ids: Any) -> None:

@@ -10,14 +10,17 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.test import Client
 
+from contributors.enums import PledgeStatus
+from contributors.models import Earmark, Pledge
+from contributors.selectors import project_public_contributors
 from funds.charts import funds_chart
 from funds.selectors import MonthlyFunds
 from projects import services
 from projects.enums import ProjectStatus
 from projects.models import Project
 from projects.selectors import project_list
-from tests.factories import MaintainershipFactory, ProjectFactory
-from tests.factories.contributors import EarmarkFactory
+from tests.factories import ContributorFactory, MaintainershipFactory, ProjectFactory
+from tests.factories.contributors import EarmarkFactory, PledgeFactory
 from tests.factories.projects import PayoutAccountFactory, ProjectUsageFactory
 from tests.ledger import allocate, pay_out
 from tests.services import is_postgresql, need
@@ -228,6 +231,60 @@ def test_the_name_typo_condition_has_its_trigram_index() -> None:
     assert "project_name_trigram_idx" in plan
 
 
+def test_a_part_of_a_word_is_found_in_the_name_or_a_summary_in_any_case(
+    anonymous: Client,
+) -> None:
+    need(is_postgresql(), "the stored text in capitals and its trigram index are PostgreSQL's")
+    ProjectFactory.create(name="Élan cartographique", summary="Un outil", summary_en="")
+    ProjectFactory.create(name="Tube", summary="Vidéo", summary_en="Streaming for schools")
+    ProjectFactory.create(name="Under_score", summary="Rien", summary_en="")
+    ProjectFactory.create(name="Plain", summary="Cent pour 100", summary_en="")
+
+    assert _found(anonymous, "CARTOgraph") == ["Élan cartographique"]
+    assert _found(anonymous, "élan") == ["Élan cartographique"]
+    assert _found(anonymous, "ÉLAN") == ["Élan cartographique"]
+    assert _found(anonymous, "eaming for sch") == ["Tube"]
+    assert _found(anonymous, "vidé") == ["Tube"]
+    # LIKE's wildcards in the query are letters like the others.
+    assert _found(anonymous, "t_be") == []
+    assert _found(anonymous, "r_s") == ["Under_score"]
+    assert _found(anonymous, "%") == []
+
+
+def test_a_project_edited_is_found_by_its_new_texts_only(anonymous: Client) -> None:
+    need(is_postgresql(), "the stored text in capitals is PostgreSQL's")
+    maintainer = MaintainershipFactory.create(
+        project__name="Ancien", project__summary="Tableur", project__summary_en=""
+    )
+    ProjectFactory.create(name="Other", summary="Autre", summary_en="")
+    assert _found(anonymous, "tableu") == ["Ancien"]
+    assert _found(anonymous, "processi") == []
+
+    services.project_update(
+        project=maintainer.project,
+        actor=maintainer.user,
+        values={"summary": "Traitement de texte", "summary_en": "Word processing"},
+    )
+
+    assert _found(anonymous, "tableu") == []
+    assert _found(anonymous, "ment de tex") == ["Ancien"]
+    assert _found(anonymous, "processi") == ["Ancien"]
+    assert _found(anonymous, "ancie") == ["Ancien"]
+
+
+def test_a_search_reads_its_indexes_not_every_project() -> None:
+    need(is_postgresql(), "trigram indexes and EXPLAIN plans are PostgreSQL's")
+    ProjectFactory.create(name="Cartes", summary="Cartographie", summary_en="")
+    ProjectFactory.create_batch(3)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        # What the paginator counts: every project the words match.
+        plan = project_list(query="carto").order_by().explain()
+    assert "project_search_text_idx" in plan
+    assert "project_search_vector_idx" in plan
+    assert "Seq Scan on projects_project" not in plan
+
+
 def test_a_catalogue_page_is_read_in_the_index_order() -> None:
     need(is_postgresql(), "the ICU collation and EXPLAIN plans are PostgreSQL's")
     ProjectFactory.create_batch(3)
@@ -402,6 +459,31 @@ def test_public_contributors_are_named_paid_earmarkers_only(anonymous: Client) -
     nantes = response.context["contributors"][0]
     assert "<li>Ville de Nantes</li>" in response.text
     assert f"#{nantes.pk}" not in response.text
+
+
+@pytest.mark.django_db(transaction=True)  # VACUUM runs outside a transaction
+def test_a_project_s_public_contributors_are_read_from_its_earmarks_indexes() -> None:
+    need(is_postgresql(), "EXPLAIN plans are PostgreSQL's")
+    project, other = ProjectFactory.create_batch(2, status=ProjectStatus.ADMITTED)
+    giver = ContributorFactory.create()
+    # A fund with many pledges, of which the project has a few: its page reads
+    # those, not every pledge (a sequential scan of them all, until these indexes).
+    pledges = Pledge.objects.bulk_create(
+        PledgeFactory.build(contributor=giver, status=PledgeStatus.ACTIVE) for _ in range(4_000)
+    )
+    Earmark.objects.bulk_create(
+        Earmark(pledge=pledge, project=project if n % 100 == 0 else other, share_bp=5_000)
+        for n, pledge in enumerate(pledges)
+    )
+    with connection.cursor() as cursor:
+        # What autovacuum does to a table written a while ago: its statistics, and
+        # the map that lets the planner read a row's columns from an index alone.
+        cursor.execute("VACUUM ANALYZE contributors_earmark, contributors_pledge")
+    plan = project_public_contributors(project=project)[:50].explain()
+    assert "earmark_by_project" in plan
+    assert "pledge_paid_contributor" in plan
+    assert "Seq Scan on contributors_pledge" not in plan
+    assert list(project_public_contributors(project=project)) == [giver]
 
 
 def test_public_contributors_come_a_page_at_a_time(anonymous: Client) -> None:
