@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.urls import reverse
 from rest_framework import serializers
 
 from allocation.models import AllocationRun, PayoutBatch
+from librery.reversing import row_reverse
 
 
 class AllocationRunSerializer(serializers.ModelSerializer[AllocationRun]):
@@ -39,7 +39,7 @@ class AllocationRunSerializer(serializers.ModelSerializer[AllocationRun]):
         read_only_fields = fields
 
     def _absolute(self, name: str, run: AllocationRun) -> str:
-        path = reverse(name, args=[run.period])
+        path = row_reverse(name, run.period)
         request = self.context.get("request")
         return request.build_absolute_uri(path) if request is not None else path
 

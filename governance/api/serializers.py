@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.urls import reverse
-from django.utils import translation
 from rest_framework import serializers
 
 from governance.enums import Choice
 from governance.models import Ballot, Vote
+from librery.reversing import row_reverser
 
 
 class BallotSerializer(serializers.ModelSerializer[Ballot]):
@@ -33,13 +32,16 @@ class BallotSerializer(serializers.ModelSerializer[Ballot]):
 
 
 def _public_url(serializer: serializers.Serializer[Any], name: str, pk: int) -> str:
-    """An absolute, unprefixed address of a public page (the same in every language)."""
-    with translation.override(settings.LANGUAGE_CODE):
-        path = reverse(name, args=[pk])
-    request = serializer.context.get("request")
-    if request is not None:
-        return str(request.build_absolute_uri(path))
-    return settings.SITE_URL.rstrip("/") + path
+    """An absolute, unprefixed address of a public page (the same in every
+    language). What a page of the list needs once (the site's address, the view
+    cut around its argument) is kept in the serializers' shared context."""
+    found = serializer.context.setdefault("public_urls", {})
+    if name not in found:
+        request = serializer.context.get("request")
+        site = request.build_absolute_uri("/") if request is not None else settings.SITE_URL
+        found[name] = (site.rstrip("/"), row_reverser(name, language=settings.LANGUAGE_CODE))
+    site, reverse_one = found[name]
+    return str(site + reverse_one(pk))
 
 
 class DecisionSerializer(serializers.ModelSerializer[Ballot]):

@@ -201,6 +201,15 @@ def test_register_is_paginated_and_lists_leave_the_json_out(
     assert not any("result" in item or "bundle" in item for item in listed)
     detail = anonymous.get(listed[0]["api_url"]).json()
     assert listed[0]["api_url"] == f"http://testserver/api/v1/governance/decisions/{third.pk}/"
+    # Every item's addresses are its own, unprefixed whatever the reader's language.
+    for ballot, item in zip((third, second, first), listed, strict=True):
+        assert item["url"] == f"http://testserver/governance/register/{ballot.pk}/"
+        assert (
+            item["bundle_url"] == f"http://testserver/governance/register/{ballot.pk}/bundle.json"
+        )
+        assert item["api_url"] == f"http://testserver/api/v1/governance/decisions/{ballot.pk}/"
+    english = anonymous.get("/api/v1/governance/decisions/", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert english["results"] == listed
     assert detail["result"] == third.result
     assert detail["bundle"] == third.bundle
 

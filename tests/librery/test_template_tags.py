@@ -11,6 +11,7 @@ from django.utils import translation
 
 from governance.enums import BallotKind
 from governance.models import Ballot
+from librery.reversing import row_reverse, row_reverser
 from librery.templatetags.rowurls import row_url
 from projects.enums import ProjectStatus
 from projects.models import Project
@@ -33,6 +34,40 @@ pytestmark = pytest.mark.unit
 def test_row_url_is_what_reverse_gives(language: str, name: str, argument: object) -> None:
     with translation.override(language):
         assert row_url(Context(), name, argument) == reverse(name, args=[argument])
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize(
+    ("name", "argument"),
+    [
+        ("projects:detail", "qgis"),
+        ("projects:detail", "17"),
+        ("governance:decision", 42),
+        ("allocation:run", "2026-03"),
+        ("allocation:run_json", "2026-12"),
+    ],
+)
+def test_a_reverser_gives_its_language_s_url_whatever_the_active_one(
+    language: str, name: str, argument: object
+) -> None:
+    with translation.override(language):
+        expected = reverse(name, args=[argument])
+    other = "en" if language == "fr" else "fr"
+    with translation.override(other):
+        assert row_reverser(name, language=language)(argument) == expected
+        assert row_reverse(name, argument) == reverse(name, args=[argument]) != expected
+
+
+def test_months_are_remembered_but_never_one_reverse_refuses() -> None:
+    with translation.override("en"):
+        assert row_reverse("allocation:run", "2026-03") == "/en/transparency/runs/2026-03/"
+        assert row_reverse("allocation:run", "2026-03") == "/en/transparency/runs/2026-03/"
+    with translation.override("fr"):
+        assert row_reverse("allocation:run", "2026-03") == "/transparency/runs/2026-03/"
+    with pytest.raises(NoReverseMatch):
+        row_reverse("allocation:run", "2026-13")
+    with pytest.raises(NoReverseMatch):
+        row_reverser("governance:decision")("not-a-number")
 
 
 def test_row_url_follows_the_root_urlconf_in_force() -> None:
