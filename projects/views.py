@@ -19,6 +19,7 @@ from contributors import selectors_sbom
 from funds import selectors as funds_selectors
 from funds.charts import funds_chart
 from librery.pagecache import public_cached
+from librery.paging import CountedPaginator
 from librery.ratelimits import rate_limited
 from projects import selectors, services
 from projects.enums import FetchStatus, ProjectStatus
@@ -151,7 +152,7 @@ def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "money": ProjectMoney(project),
             "money_stamp": selectors_projects.money_stamp(),
             "money_seconds": MONEY_SECTIONS_SECONDS,
-            "contributors": Paginator(
+            "contributors": CountedPaginator(
                 contributor_selectors.project_public_contributors(project=project),
                 CONTRIBUTORS_PER_PAGE,
             ).get_page(request.GET.get("contributors")),

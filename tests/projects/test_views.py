@@ -342,15 +342,15 @@ def test_project_page_queries_do_not_grow(
     # 6, the project's payouts and the balance waiting for the next batch, what
     # the monthly allocations gave (their contributors are one query more when a
     # run gave any: none here) and the earmarked money waiting for the next one.
-    # The public contributors are counted, then their page read (when any), and
-    # the contributors whose SBOMs hold the project counted; the books' stamp, under
-    # which the money sections stay rendered: 13 queries at most whatever the history.
-    with django_assert_max_num_queries(13):
+    # The public contributors' page, with their count, and the contributors whose
+    # SBOMs hold the project counted; the books' stamp, under which the money
+    # sections stay rendered: 12 queries at most whatever the history.
+    with django_assert_max_num_queries(12):
         response = anonymous.get(f"/en/projects/{project.slug}/")
     assert response.status_code == 200
     # Once rendered, the money sections (the funds per month, payouts, balance,
     # allocations and earmarks waiting: 5 queries) are kept until the books move.
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(7):
         again = anonymous.get(f"/en/projects/{project.slug}/")
     assert again.text == response.text
     assert len(response.context["maintainers"]) == count
