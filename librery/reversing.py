@@ -55,21 +55,33 @@ def _reversed(
     return reverse(name, args=[int(text) if number else text], urlconf=urlconf)
 
 
+def _in_place(around: tuple[str, str, bool] | None, argument: Any) -> str | None:
+    """The view's URL with `argument` in the placeholder's place, or None when the
+    placeholder cannot stand for it (quoting, a pattern of its own, a word where
+    the view takes numbers)."""
+    if around is None or isinstance(argument, bool) or not isinstance(argument, str | int):
+        return None
+    text = str(argument)
+    if not _PLAIN.match(text) or not (around[2] or text.isdigit()):
+        return None
+    return f"{around[0]}{text}{around[1]}"
+
+
 def row_reverse(name: str, argument: Any, *, urlconf: str | None = None) -> str:
     """`reverse(name, args=[argument], urlconf=urlconf)`, without walking the URL
     patterns for each row. Keyed by the URLconf in force (the given one, else the
     request's, else the settings'), the language and the script prefix, so that
     another root URLconf or language never gets this one's URLs."""
+    key = urlconf or get_urlconf() or settings.ROOT_URLCONF
+    language, prefix = get_language(), get_script_prefix()
+    around = _around(name, language, prefix, key)
+    found = _in_place(around, argument)
+    if found is not None:
+        return found
     text = str(argument)
-    if _PLAIN.match(text) and isinstance(argument, str | int) and not isinstance(argument, bool):
-        key = urlconf or get_urlconf() or settings.ROOT_URLCONF
-        language, prefix = get_language(), get_script_prefix()
-        around = _around(name, language, prefix, key)
-        if around is not None:
-            if around[2] or text.isdigit():
-                return f"{around[0]}{text}{around[1]}"
-        else:
-            return _reversed(name, isinstance(argument, int), text, language, prefix, key)
+    plain = _PLAIN.match(text) and isinstance(argument, str | int)
+    if around is None and plain and not isinstance(argument, bool):
+        return _reversed(name, isinstance(argument, int), text, language, prefix, key)
     return reverse(name, args=[argument], urlconf=urlconf)
 
 
@@ -85,15 +97,9 @@ def row_reverser(
         around = _around(name, language, get_script_prefix(), key)
 
     def reverse_one(argument: Any) -> str:
-        text = str(argument)
-        if (
-            around is not None
-            and (around[2] or text.isdigit())
-            and _PLAIN.match(text)
-            and isinstance(argument, str | int)
-            and not isinstance(argument, bool)
-        ):
-            return f"{around[0]}{text}{around[1]}"
+        found = _in_place(around, argument)
+        if found is not None:
+            return found
         with translation.override(language):
             return row_reverse(name, argument, urlconf=urlconf)
 

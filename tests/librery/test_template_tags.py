@@ -58,6 +58,22 @@ def test_a_reverser_gives_its_language_s_url_whatever_the_active_one(
         assert row_reverse(name, argument) == reverse(name, args=[argument]) != expected
 
 
+@pytest.mark.parametrize("argument", [True, False, 1.5, "a b", "2026-3", None])
+@pytest.mark.parametrize("name", ["governance:decision", "allocation:run", "projects:detail"])
+def test_row_reverse_gives_or_refuses_whatever_reverse_does(name: str, argument: object) -> None:
+    with translation.override("en"):
+        try:
+            expected = reverse(name, args=[argument])
+        except NoReverseMatch:
+            with pytest.raises(NoReverseMatch):
+                row_reverse(name, argument)
+            with pytest.raises(NoReverseMatch):
+                row_reverser(name)(argument)
+        else:
+            assert row_reverse(name, argument) == expected
+            assert row_reverser(name)(argument) == expected
+
+
 def test_months_are_remembered_but_never_one_reverse_refuses() -> None:
     with translation.override("en"):
         assert row_reverse("allocation:run", "2026-03") == "/en/transparency/runs/2026-03/"
