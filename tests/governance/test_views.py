@@ -168,6 +168,25 @@ def test_public_register_decision_and_bundle(
     assert anonymous.get(f"/en/governance/register/{draft.pk}/").status_code == 404
 
 
+def test_register_says_each_decision_s_outcome_in_the_reader_s_language(
+    anonymous: Client, board: dict[str, list[User]], staff: User
+) -> None:
+    adopted = released_ballot(staff, board["commoners"], choice="for")
+    rejected = released_ballot(staff, board["commoners"], choice="against")
+    assert (adopted.adopted, rejected.adopted) == (True, False)
+
+    def outcomes(path: str) -> list[str]:
+        rows = anonymous.get(path).text.split("<tbody>")[1].split("</tbody>")[0]
+        return [
+            row.split('class="badge badge--')[1].split("</span>")[0]
+            for row in rows.split("<tr>")[1:]
+        ]
+
+    # Newest first: the rejected one, then the adopted one.
+    assert outcomes("/en/governance/register/") == ['danger">Not adopted', 'success">Adopted']
+    assert outcomes("/governance/register/") == ['danger">Non adoptée', 'success">Adoptée']
+
+
 def test_register_is_paginated_and_lists_leave_the_json_out(
     anonymous: Client,
     board: dict[str, list[User]],
