@@ -87,6 +87,21 @@ def test_a_person_without_a_name_is_anonymous_never_their_email_local_part(
     assert "Contributeur anonyme" in french.text
 
 
+def test_the_transparency_page_names_those_who_chose_to_appear_anonymously_so(
+    anonymous: Client,
+) -> None:
+    ContributorFactory.create(name="Ville de Nantes", visibility=Visibility.ANONYMOUS)
+    ContributorFactory.create(name="Commune Demo", is_demo=True)
+    for path, label, demo in (
+        ("/en/transparency/", "Anonymous contributor", "Fictional demo"),
+        ("/transparency/", "Contributeur anonyme", "Démo fictive"),
+    ):
+        page = anonymous.get(path).text
+        assert f"<td>{label}</td>" in page
+        assert "Ville de Nantes" not in page
+        assert f'Commune Demo <span class="badge badge--demo">{demo}</span>' in page
+
+
 def test_a_new_person_contributor_takes_the_display_name() -> None:
     user = UserFactory.create(email="bob@example.org", display_name="Bob Dupont")
     assert person_contributor_for(user=user).name == "Bob Dupont"

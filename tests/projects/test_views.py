@@ -172,6 +172,11 @@ def test_list_filters_by_tag_licence_public_bodies_and_sorts(anonymous: Client) 
     assert names(tag="maps") == ["Alpha"]
     assert names(licence="GPL-3.0-only") == ["Beta"]
     assert names(public_bodies="on") == ["Beta"]
+    badge = '<span class="badge badge--neutral">{}</span>'
+    english = anonymous.get("/en/projects/").text
+    assert english.count(badge.format("Used by public bodies")) == 1
+    french = anonymous.get("/projects/").text
+    assert french.count(badge.format("Utilisé par des organismes publics")) == 1
     assert names(sort="newest") == ["Beta", "Alpha"]
     assert names(sort="name") == ["Alpha", "Beta"]
     funded = anonymous.get("/en/projects/", {"sort": "funded"})
