@@ -55,14 +55,23 @@ def _reversed(
     return reverse(name, args=[int(text) if number else text], urlconf=urlconf)
 
 
+def _plain(argument: Any) -> bool:
+    """A string or a number (not a boolean) written with no character a URL quotes."""
+    return (
+        isinstance(argument, str | int)
+        and not isinstance(argument, bool)
+        and _PLAIN.match(str(argument)) is not None
+    )
+
+
 def _in_place(around: tuple[str, str, bool] | None, argument: Any) -> str | None:
     """The view's URL with `argument` in the placeholder's place, or None when the
     placeholder cannot stand for it (quoting, a pattern of its own, a word where
     the view takes numbers)."""
-    if around is None or isinstance(argument, bool) or not isinstance(argument, str | int):
+    if around is None or not _plain(argument):
         return None
     text = str(argument)
-    if not _PLAIN.match(text) or not (around[2] or text.isdigit()):
+    if not (around[2] or text.isdigit()):
         return None
     return f"{around[0]}{text}{around[1]}"
 
@@ -78,10 +87,9 @@ def row_reverse(name: str, argument: Any, *, urlconf: str | None = None) -> str:
     found = _in_place(around, argument)
     if found is not None:
         return found
-    text = str(argument)
-    plain = _PLAIN.match(text) and isinstance(argument, str | int)
-    if around is None and plain and not isinstance(argument, bool):
-        return _reversed(name, isinstance(argument, int), text, language, prefix, key)
+    if around is None and _plain(argument):
+        number = isinstance(argument, int)
+        return _reversed(name, number, str(argument), language, prefix, key)
     return reverse(name, args=[argument], urlconf=urlconf)
 
 
