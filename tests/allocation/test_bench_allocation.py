@@ -9,6 +9,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from allocation.models import AllocationRun, RunDestination, RunReceipt
 from contributors.models import Contributor, Pledge
@@ -42,6 +43,10 @@ RUN = (
     r"database phase \d+ ms = \d+\.\d\d x; whole run \d+ ms = \d+\.\d\d x; "
     r"peak memory \d+\.\d MiB \(tracemalloc\), max RSS \+-?\d+\.\d MiB"
 )
+PARTS = (
+    r"  alone: the write of one RunReceipt row per receipt \(best of 3\) \d+ ms = \d+\.\d\d x; "
+    r"in the whole run: the document's sha256 \d+ ms = \d+\.\d\d x"
+)
 
 
 def _counts() -> dict[str, int]:
@@ -60,9 +65,13 @@ def test_the_benchmark_prints_its_figures_and_leaves_nothing() -> None:
         rf"a round over 60 projects \({SECONDS}\)",
         rf"2001-01: 200 receipts, 314 earmark lines built with COPY \({SECONDS}\)",
         RUN.format(n=200),
+        PARTS,
         rf"2001-02: 400 receipts, 583 earmark lines built with COPY \({SECONDS}\)",
         RUN.format(n=400),
+        PARTS,
         rf"rolled back; wall time {SECONDS}",
+        r"floor of the database phase \(the baseline's sums, then the rows it must write, "
+        r"each alone\): \d+\.\d\d x",
         r"bars: database phase \d+\.\d\d x <= 1\.5 x (PASS|FAIL); "
         r"whole run \d+\.\d\d x <= 3\.0 x (PASS|FAIL); "
         r"memory at 400 \d+\.\d\d x that at 200 <= 1\.5 x (PASS|FAIL)",
@@ -71,6 +80,18 @@ def test_the_benchmark_prints_its_figures_and_leaves_nothing() -> None:
     for line, pattern in zip(lines, expected, strict=True):
         assert re.fullmatch(pattern, line), (line, pattern)
     assert _counts() == before
+    # The floor is 1 + the largest ratio of the write alone to the baseline.
+    writes = [
+        float(m)
+        for m in re.findall(r"per receipt \(best of 3\) \d+ ms = (\d+\.\d\d) x", out.getvalue())
+    ]
+    floor = float(re.findall(r"each alone\): (\d+\.\d\d) x", out.getvalue())[0])
+    assert len(writes) == 2
+    assert floor > 1
+    assert abs(floor - (1 + max(writes))) <= 0.011
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass('bench_allocation_floor')")
+        assert cursor.fetchone() == (None,)
 
 
 @pytest.mark.django_db

@@ -16,7 +16,13 @@ receipt, a released round in force), then prints:
   cache's connection) is paid before the timed run;
 - the run's peak Python memory (tracemalloc) and max RSS growth: the timed run
   is rolled back to a savepoint and the month run again, kept, under tracing
-  (which would slow the timed run).
+  (which would slow the timed run);
+- where the run's time goes, each as a ratio to the baseline: the write the
+  issue asks for alone (one `RunReceipt` row per receipt, `INSERT ... SELECT`
+  of the month's receipt ids into a copy of its table with its key and
+  indexes, best of 3) and the document's sha256 inside the whole run. The
+  baseline plus that write is a floor under the database phase, which sums
+  what the baseline sums and writes those rows: it is printed beside the bars.
 
 Everything happens in one transaction that is rolled back at the end: the
 database is left as it was found (sequences aside, which PostgreSQL never rolls
@@ -46,7 +52,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from allocation.models import AllocationRun
+from allocation.documents import document_sha256
+from allocation.models import AllocationRun, RunReceipt
 from allocation.services import (
     allocation_run_claim,
     allocation_run_execute,
@@ -414,6 +421,31 @@ def _baseline(start: datetime, end: datetime) -> float:  # pragma: postgresql on
     return best
 
 
+_TAKEN = RunReceipt._meta.db_table  # noqa: SLF001 -- Django's documented Options API
+FLOOR_TABLE = "bench_allocation_floor"
+FLOOR = (
+    f"INSERT INTO {FLOOR_TABLE} (run_id, receipt_id) SELECT 0, r.id FROM funds_receipt r "  # noqa: S608 -- our own table names
+    "WHERE r.received_at >= %s AND r.received_at < %s"
+)
+
+
+def _write_floor(start: datetime, end: datetime) -> tuple[float, int]:  # pragma: postgresql only
+    """The write the issue asks for, alone: one row per receipt of the month into
+    a fresh copy of `RunReceipt`'s table (its columns, key and indexes; a logged
+    table, as the real one), best of 3, each in a savepoint rolled back. Returns
+    the time and the rows written."""
+    best, written = float("inf"), 0
+    for _ in range(3):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"CREATE TABLE {FLOOR_TABLE} (LIKE {_TAKEN} INCLUDING ALL)")
+            started = time.perf_counter()
+            cursor.execute(FLOOR, [start, end])
+            best = min(best, time.perf_counter() - started)
+            written = cursor.rowcount
+            transaction.set_rollback(True)
+    return best, written
+
+
 @dataclass(frozen=True)
 class Figures:
     size: int
@@ -423,6 +455,8 @@ class Figures:
     whole: float
     peak_bytes: int
     rss_kib: int
+    write: float  # the write the issue asks for, alone
+    document: float  # the document's sha256, inside the whole run
 
 
 def _warm_up() -> None:  # pragma: postgresql only
@@ -432,14 +466,34 @@ def _warm_up() -> None:  # pragma: postgresql only
     cache.get(progress_key(0))
 
 
-def _timed_run(period: str, at: datetime) -> tuple[float, float]:  # pragma: postgresql only
-    """The database phase and the whole run, in a savepoint rolled back after."""
+class Stopwatch:  # pragma: postgresql only
+    """The wall time spent inside the wrapped function (`document_sha256`)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+
+    def wrap(self, function: F) -> F:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self.seconds += time.perf_counter() - started
+
+        return timed  # type: ignore[return-value]
+
+
+def _timed_run(period: str, at: datetime) -> tuple[float, float, float]:  # pragma: postgresql only
+    """The database phase, the whole run and the document's sha256 in it, in a
+    savepoint rolled back after."""
     _warm_up()
     phase = DatabasePhase()
+    document = Stopwatch()
     with (
         transaction.atomic(),
         connection.execute_wrapper(phase),
         mock.patch.object(run_services, "take_receipts", phase.wrap(take_receipts)),
+        mock.patch.object(run_services, "document_sha256", document.wrap(document_sha256)),
     ):
         run = allocation_run_claim(period=period, at=at)
         started = time.perf_counter()
@@ -453,7 +507,7 @@ def _timed_run(period: str, at: datetime) -> tuple[float, float]:  # pragma: pos
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         cache.delete(progress_key(run.pk))
         transaction.set_rollback(True)
-    return phase.seconds, whole
+    return phase.seconds, whole, document.seconds
 
 
 def _traced_run(period: str, at: datetime) -> tuple[int, int, int]:  # pragma: postgresql only
@@ -551,9 +605,14 @@ class Command(BaseCommand):
                     f"({time.perf_counter() - built:.1f} s)"
                 )
                 baseline = _baseline(start, end)
-                database, whole = _timed_run(period, at)
+                database, whole, document = _timed_run(period, at)
                 taken, peak, rss = _traced_run(period, at)
-                figures.append(Figures(size, taken, baseline, database, whole, peak, rss))
+                write, written = _write_floor(start, end)
+                if written != taken:  # pragma: no cover -- the month's receipts are all due
+                    raise CommandError(f"The floor wrote {written} rows, the run took {taken}.")
+                figures.append(
+                    Figures(size, taken, baseline, database, whole, peak, rss, write, document)
+                )
                 self._line(figures[-1])
             transaction.set_rollback(True)
         return figures
@@ -564,6 +623,12 @@ class Command(BaseCommand):
             f"database phase {f.database * 1000:.0f} ms = {f.database / f.baseline:.2f} x; "
             f"whole run {f.whole * 1000:.0f} ms = {f.whole / f.baseline:.2f} x; "
             f"peak memory {_mib(f.peak_bytes)} (tracemalloc), max RSS +{f.rss_kib / 1024:.1f} MiB"
+        )
+        self.stdout.write(
+            f"  alone: the write of one RunReceipt row per receipt (best of 3) "
+            f"{f.write * 1000:.0f} ms = {f.write / f.baseline:.2f} x; "
+            f"in the whole run: the document's sha256 {f.document * 1000:.0f} ms = "
+            f"{f.document / f.baseline:.2f} x"
         )
 
     def _report(self, figures: list[Figures], seconds: float) -> None:  # pragma: postgresql only
@@ -579,7 +644,12 @@ class Command(BaseCommand):
                 memory <= BARS[2],
             ),
         )
+        floor = max((f.baseline + f.write) / f.baseline for f in figures)
         self.stdout.write(f"rolled back; wall time {seconds:.1f} s")
+        self.stdout.write(
+            f"floor of the database phase (the baseline's sums, then the rows it must "
+            f"write, each alone): {floor:.2f} x"
+        )
         self.stdout.write(
             "bars: " + "; ".join(f"{text} {'PASS' if ok else 'FAIL'}" for text, ok in checks)
         )
