@@ -13,7 +13,15 @@ the same run (`demo.bench_settings`). The database is dropped at the end.
 The filling and the query counts run in a child `manage.py bench_pages
 --inner` pointed at the new database, so that this process never touches it.
 The client is wrk when it is installed (and `--client python` is not asked
-for), else a small threaded Python client."""
+for), else a small threaded Python client.
+
+Every page is measured in rounds (`--rounds`, 3 by default): each round asks
+for the two baselines and then every page, and a page's ratio is the median
+over the rounds of its rate to the baseline's rate in the same round, so that
+the machine's drift from one minute to the next (15 to 40 % here) moves both
+alike. With `--compare-with DATABASE_URL` (another filled volume, such as
+`--scale 10`), both volumes are served side by side and measured in the same
+rounds, and each page's ratios at both are compared (bar: within 20 %)."""
 
 from __future__ import annotations
 
@@ -28,10 +36,11 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
 from http.client import HTTPConnection
 from pathlib import Path
+from statistics import median
 from typing import Any
 from urllib.parse import quote
 
@@ -120,6 +129,9 @@ class Timing:
     errors: int = 0
 
 
+MODES = ("uncached", "cached")
+
+
 @dataclass
 class Row:
     name: str
@@ -129,6 +141,32 @@ class Row:
     status: int
     uncached: Timing = field(default_factory=Timing)
     cached: Timing = field(default_factory=Timing)
+    # Each round's timing, by mode; `uncached` and `cached` then summarise them.
+    rounds: dict[str, list[Timing]] = field(default_factory=dict)
+
+    def add_round(self, mode: str, timing: Timing) -> None:
+        self.rounds.setdefault(mode, []).append(timing)
+        timings = self.rounds[mode]
+        setattr(
+            self,
+            mode,
+            Timing(
+                rate=median(t.rate for t in timings),
+                p50_ms=median(t.p50_ms for t in timings),
+                p99_ms=max(t.p99_ms for t in timings),
+                errors=sum(t.errors for t in timings),
+            ),
+        )
+
+    def ratios(self, base: Row, mode: str) -> list[float]:
+        """This page's rate to `base`'s, round by round (one figure without rounds)."""
+        mine = self.rounds.get(mode) or [getattr(self, mode)]
+        theirs = base.rounds.get(mode) or [getattr(base, mode)]
+        return [m.rate / (t.rate or 1.0) for m, t in zip(mine, theirs, strict=True)]
+
+    def ratio(self, base: Row, mode: str) -> float:
+        """The median over the rounds of this page's rate to `base`'s."""
+        return median(self.ratios(base, mode))
 
 
 class BenchError(Exception):
@@ -165,6 +203,15 @@ def child_env(database_url: str, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env.update(DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE="demo.bench_settings", **extra)
     return env
+
+
+def server_env(url: str, index: int, *, cache_seconds: str, **extra: str) -> dict[str, str]:
+    """The environment of the run's `index`-th server: its cache keyed apart from
+    the other server's and from any earlier run's (they may share one Redis)."""
+    prefix = f"bench-pages-{os.getpid()}-{time.monotonic_ns()}-{index}"
+    return child_env(
+        url, PUBLIC_PAGE_CACHE_SECONDS=cache_seconds, BENCH_CACHE_PREFIX=prefix, **extra
+    )
 
 
 def _manage(env: dict[str, str], *args: str) -> str:
@@ -327,18 +374,30 @@ class Options:
     port: int
     client: str  # "auto", "wrk" or "python"
     filled: bool = False  # measure the configured database, filled before, as it is
+    rounds: int = 3  # each page measured this many times, interleaved with the baselines
+    compare_with: str = ""  # the DATABASE_URL of another filled volume, measured alongside
 
 
-def run(options: Options, report: Callable[[str], None]) -> list[Row]:
-    """Build, serve, measure; the rows of the table (the baselines first)."""
+@dataclass(frozen=True)
+class Measured:
+    """One volume's rows (the baselines first) and what names it."""
+
+    label: str  # "68000 receipts"
+    rows: list[Row]
+
+
+def run(options: Options, report: Callable[[str], None]) -> list[Measured]:
+    """Build, serve, measure each volume: the configured one (or the one
+    built), then the one compared with."""
     measure = python_client
     if options.client == "wrk" or (options.client == "auto" and shutil.which("wrk")):
         measure = wrk_client
     report(f"client: {'wrk' if measure is not python_client else 'python threads'}")
+    others = [options.compare_with] if options.compare_with else []
     if options.filled:
-        return _measure(options, measure, configured_url(), report)
+        return _measure(options, measure, [configured_url(), *others], report)
     with own_database() as url:
-        return _measure(options, measure, url, report)
+        return _measure(options, measure, [url, *others], report)
 
 
 def configured_url() -> str:
@@ -349,16 +408,18 @@ def configured_url() -> str:
     return f"sqlite:///{config['NAME']}"  # pragma: sqlite only
 
 
-def _measure(
-    options: Options, measure: Callable[..., Timing], url: str, report: Callable[[str], None]
-) -> list[Row]:
+def _volume_rows(
+    options: Options, url: str, *, filled: bool, report: Callable[[str], None]
+) -> Measured:
+    """Migrate and fill (unless `filled`) the database at `url`, count each
+    page's queries there; the rows to measure."""
     began = time.monotonic()
     _manage(child_env(url), "migrate", "--noinput", "-v0")
     out = _manage(
         child_env(url, PUBLIC_PAGE_CACHE_SECONDS="0"),  # queries of a page rendered afresh
         "bench_pages",
         "--inner",
-        *(["--filled"] if options.filled else []),
+        *(["--filled"] if filled else []),
         "--scale",
         str(options.scale),
     )
@@ -366,56 +427,120 @@ def _measure(
     failed = [f"{p['path']} ({p['status']})" for p in found["pages"] if p["status"] != 200]  # noqa: PLR2004 -- HTTP OK
     if failed:
         raise BenchError(f"These pages did not answer 200: {', '.join(failed)}")
-    verb = "found" if options.filled else "built"
+    verb = "found" if filled else "built"
     report(f"{verb} {found['volume']} in {time.monotonic() - began:.0f} s")
-    rows = [
-        Row(p["name"], p["path"], p["queries"], p["bytes"], p["status"]) for p in found["pages"]
+    return Measured(
+        f"{found['volume']['receipts']} receipts",
+        [Row(p["name"], p["path"], p["queries"], p["bytes"], p["status"]) for p in found["pages"]],
+    )
+
+
+def _measure(
+    options: Options,
+    measure: Callable[..., Timing],
+    urls: list[str],
+    report: Callable[[str], None],
+) -> list[Measured]:
+    volumes = [
+        _volume_rows(options, url, filled=options.filled or index > 0, report=report)
+        for index, url in enumerate(urls)
     ]
     redis = {"REDIS_URL": os.environ["REDIS_URL"]} if os.environ.get("REDIS_URL") else {}
-    port = options.port or _free_port()
-    for which, seconds in (("uncached", "0"), ("cached", "300")):
+    ports = [options.port + index if options.port else _free_port() for index in range(len(urls))]
+    for mode, seconds in zip(MODES, ("0", "300"), strict=True):
         public_version_bump()  # nothing an earlier run left in a shared cache
-        env = child_env(url, PUBLIC_PAGE_CACHE_SECONDS=seconds, **redis)
-        with gunicorn(env, port, options.workers):
-            for row in rows:
-                # One request first (what a page keeps in the shared cache is made
-                # once, not by every connection at the same time), then every worker
-                # warmed, not one: a worker's first request imports the URL
-                # configuration and compiles the templates (about 0.7 s here).
-                _get(port, row.path)
-                measure(port, row.path, WARM_SECONDS, options.connections)
-                setattr(row, which, measure(port, row.path, options.seconds, options.connections))
-    return rows
+        with ExitStack() as servers:
+            for index, (url, port) in enumerate(zip(urls, ports, strict=True)):
+                env = server_env(url, index, cache_seconds=seconds, **redis)
+                servers.enter_context(gunicorn(env, port, options.workers))
+            for volume, port in zip(volumes, ports, strict=True):
+                for row in volume.rows:
+                    # One request first (what a page keeps in the shared cache is
+                    # made once, not by every connection at the same time), then
+                    # every worker warmed, not one: a worker's first request
+                    # imports the URL configuration and compiles the templates
+                    # (about 0.7 s here).
+                    _get(port, row.path)
+                    measure(port, row.path, min(WARM_SECONDS, options.seconds), options.connections)
+            # Round by round, every volume's baselines and pages one after the
+            # other: a page's ratio compares it with baselines measured less than
+            # a minute apart, not several.
+            for _round in range(options.rounds):
+                for volume, port in zip(volumes, ports, strict=True):
+                    for row in volume.rows:
+                        timing = measure(port, row.path, options.seconds, options.connections)
+                        row.add_round(mode, timing)
+    return volumes
+
+
+def _spread(ratios: list[float]) -> str:
+    """How far the rounds' ratios lie apart, as a share of their median."""
+    middle = median(ratios)
+    return f"{(max(ratios) - min(ratios)) / (middle or 1.0) * 100:.0f}%"
 
 
 def table(rows: list[Row]) -> list[str]:
-    """The printed table: req/s and ratios to both baselines, p50/p99, queries, size."""
+    """The printed table: req/s and ratios to both baselines (medians of the
+    rounds' ratios), p50/p99, the rounds' spread, queries, size."""
     hello, template = rows[0], rows[1]
     lines = [
         f"{'page':<28} {'uncached r/s':>12} {'x hello':>8} {'x rows':>7} {'p50 ms':>7} "
         f"{'p99 ms':>7}   {'cached r/s':>10} {'x hello':>8} {'x rows':>7} {'p50 ms':>7} "
-        f"{'p99 ms':>7}   {'queries':>7} {'bytes':>8}"
+        f"{'p99 ms':>7}   {'queries':>7} {'bytes':>8}   {'spread':>11}"
     ]
     for row in rows:
         parts = [f"{row.name:<28}"]
-        for timing, base in ((row.uncached, "uncached"), (row.cached, "cached")):
-            hello_rate = getattr(hello, base).rate or 1.0
-            rows_rate = getattr(template, base).rate or 1.0
+        for mode in MODES:
+            timing = getattr(row, mode)
             parts.append(
-                f"{timing.rate:>12.1f} {timing.rate / hello_rate:>8.3f} "
-                f"{timing.rate / rows_rate:>7.3f} {timing.p50_ms:>7.1f} {timing.p99_ms:>7.1f}"
+                f"{timing.rate:>12.1f} {row.ratio(hello, mode):>8.3f} "
+                f"{row.ratio(template, mode):>7.3f} {timing.p50_ms:>7.1f} {timing.p99_ms:>7.1f}"
                 + (f" ({timing.errors} errors)" if timing.errors else "")
             )
         parts.append(f"{row.queries:>7} {row.size:>8}")
+        # The spread of what each bar reads: uncached x rows, cached x hello.
+        uncached, cached = row.ratios(template, "uncached"), row.ratios(hello, "cached")
+        parts.append(f"{_spread(uncached) + ' ' + _spread(cached):>11}")
         lines.append("   ".join(parts))
     pages_only = rows[2:]
-    worst_uncached = min(
-        (r.uncached.rate / (template.uncached.rate or 1.0), r.name) for r in pages_only
-    )
-    worst_cached = min((r.cached.rate / (hello.cached.rate or 1.0), r.name) for r in pages_only)
+    worst_uncached = min((r.ratio(template, "uncached"), r.name) for r in pages_only)
+    worst_cached = min((r.ratio(hello, "cached"), r.name) for r in pages_only)
+    rounds = len(template.rounds.get("uncached") or [None])
     lines.append(
         f"lowest uncached: {worst_uncached[0]:.3f} x the 20-row page ({worst_uncached[1]}; "
-        f"bar 0.5); lowest cached: {worst_cached[0]:.3f} x hello-world ({worst_cached[1]}; bar 0.8)"
+        f"bar 0.5); lowest cached: {worst_cached[0]:.3f} x hello-world ({worst_cached[1]}; "
+        f"bar 0.8); median of {rounds} round{'s' if rounds > 1 else ''}"
+    )
+    return lines
+
+
+SCALE_BAR = 0.20  # ratios at --scale 10 within 20 % of those at --scale 1
+
+
+def comparison(first: list[Row], second: list[Row], labels: tuple[str, str]) -> list[str]:
+    """Each page's ratios (uncached x the 20-row page, cached x hello-world) in
+    both volumes, measured in the same rounds, and how far the second moved from
+    the first; the bar is within 20 %."""
+    lines = [
+        f"{labels[1]} against {labels[0]}: each ratio's median over the rounds, and "
+        f"its change (bar: within {SCALE_BAR:.0%})",
+        f"{'page':<28} {'uncached x rows':>17} {'change':>8}   {'cached x hello':>16} "
+        f"{'change':>8}",
+    ]
+    worst = (0.0, "")
+    for one, other in zip(first[2:], second[2:], strict=True):
+        if one.name != other.name:  # pragma: no cover -- both children list pages()
+            raise BenchError(f"The volumes list different pages: {one.name}, {other.name}.")
+        parts = [f"{one.name:<28}"]
+        for mode, base in (("uncached", 1), ("cached", 0)):
+            before, after = one.ratio(first[base], mode), other.ratio(second[base], mode)
+            change = after / (before or 1.0) - 1
+            worst = max(worst, (abs(change), f"{one.name}, {mode}"))
+            parts.append(f"{before:>8.3f} {after:>8.3f} {change * 100:>+7.1f}%")
+        lines.append("   ".join(parts))
+    verdict = "PASS" if worst[0] <= SCALE_BAR else "FAIL"
+    lines.append(
+        f"largest change: {worst[0] * 100:.1f} % ({worst[1]}; bar {SCALE_BAR:.0%}): {verdict}"
     )
     return lines
 

@@ -31,6 +31,19 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=0, help="loopback port (0: any free)")
         parser.add_argument("--client", choices=["auto", "wrk", "python"], default="auto")
         parser.add_argument(
+            "--rounds",
+            type=int,
+            default=3,
+            help="times each page is measured, each time beside the baselines (default: 3)",
+        )
+        parser.add_argument(
+            "--compare-with",
+            default="",
+            metavar="DATABASE_URL",
+            help="another filled volume (such as --scale 10), measured in the same rounds; "
+            "prints how far each page's ratios moved (bar: within 20 %%)",
+        )
+        parser.add_argument(
             "--fill-only",
             action="store_true",
             help="fill the configured database (empty, migrated) at --scale, measure nothing",
@@ -44,8 +57,15 @@ class Command(BaseCommand):
         parser.add_argument("--inner", action="store_true", help="internal")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["scale"] <= 0 or options["seconds"] <= 0 or options["connections"] < 1:
-            raise CommandError("--scale and --seconds must be positive, --connections at least 1.")
+        if (
+            options["scale"] <= 0
+            or options["seconds"] <= 0
+            or options["connections"] < 1
+            or options["rounds"] < 1
+        ):
+            raise CommandError(
+                "--scale and --seconds must be positive, --connections and --rounds at least 1."
+            )
         try:
             if options["inner"]:
                 self.stdout.write(
@@ -57,7 +77,7 @@ class Command(BaseCommand):
             if options["fill_only"]:
                 self.stdout.write(bench_pages.fill_only(options["scale"], report=self.stdout.write))
                 return
-            rows = bench_pages.run(
+            volumes = bench_pages.run(
                 bench_pages.Options(
                     scale=options["scale"],
                     seconds=options["seconds"],
@@ -66,10 +86,19 @@ class Command(BaseCommand):
                     port=options["port"],
                     client=options["client"],
                     filled=options["filled"],
+                    rounds=options["rounds"],
+                    compare_with=options["compare_with"],
                 ),
                 report=self.stdout.write,
             )
         except bench_pages.BenchError as exc:
             raise CommandError(str(exc)) from exc
-        for line in bench_pages.table(rows):
-            self.stdout.write(line)
+        for volume in volumes:
+            if len(volumes) > 1:
+                self.stdout.write(f"{volume.label}:")
+            for line in bench_pages.table(volume.rows):
+                self.stdout.write(line)
+        if len(volumes) > 1:
+            labels = (volumes[0].label, volumes[1].label)
+            for line in bench_pages.comparison(volumes[0].rows, volumes[1].rows, labels):
+                self.stdout.write(line)
