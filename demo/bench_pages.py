@@ -13,7 +13,9 @@ the same run (`demo.bench_settings`). The database is dropped at the end.
 The filling and the query counts run in a child `manage.py bench_pages
 --inner` pointed at the new database, so that this process never touches it.
 The client is wrk when it is installed (and `--client python` is not asked
-for), else a small threaded Python client.
+for), else a small threaded Python client (`demo.bench_clients`); each measure
+also gives the server's CPU time per request (Linux: gunicorn, PostgreSQL and
+Redis together), which says what a page costs whatever the client took.
 
 Every page is measured in rounds (`--rounds`, 3 by default): each round asks
 for the two baselines and then every page, and a page's ratio is the median
@@ -27,18 +29,14 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import shutil
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
-from http.client import HTTPConnection
 from pathlib import Path
 from statistics import median
 from typing import Any
@@ -52,6 +50,7 @@ from django.urls import reverse
 
 from allocation.models import AllocationRun
 from contributors.models import Contributor, Pledge
+from demo.bench_clients import Measure, Timing, client, get
 from demo.bench_volume import SEARCHED, fill, period_name
 from funds.benchmarks.database import new_database
 from funds.models import Receipt
@@ -121,14 +120,6 @@ def count_queries() -> list[dict[str, Any]]:
 # --- The parent: a database of its own, gunicorn, the client -----------------------
 
 
-@dataclass
-class Timing:
-    rate: float = 0.0
-    p50_ms: float = 0.0
-    p99_ms: float = 0.0
-    errors: int = 0
-
-
 MODES = ("uncached", "cached")
 
 
@@ -155,6 +146,7 @@ class Row:
                 p50_ms=median(t.p50_ms for t in timings),
                 p99_ms=max(t.p99_ms for t in timings),
                 errors=sum(t.errors for t in timings),
+                cpu_ms=median(t.cpu_ms for t in timings),
             ),
         )
 
@@ -254,7 +246,7 @@ def gunicorn(env: dict[str, str], port: int, workers: int) -> Iterator[str]:
             deadline = time.monotonic() + 300  # a loaded machine boots slowly
             while True:
                 try:
-                    _get(port, "/bench/hello/")
+                    get(port, "/bench/hello/")
                     break
                 except OSError:
                     if process.poll() is not None or time.monotonic() > deadline:
@@ -267,98 +259,6 @@ def gunicorn(env: dict[str, str], port: int, workers: int) -> Iterator[str]:
         finally:
             process.terminate()
             process.wait(timeout=30)
-
-
-def _get(port: int, path: str) -> int:
-    conn = HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        conn.request("GET", path, headers={"Accept": "text/html,application/json"})
-        response = conn.getresponse()
-        response.read()
-        return response.status
-    finally:
-        conn.close()
-
-
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
-
-
-def python_client(port: int, path: str, seconds: float, connections: int) -> Timing:
-    """`connections` threads asking for `path` for `seconds`: req/s, p50, p99."""
-    latencies: list[float] = []
-    errors = [0]
-    lock = threading.Lock()
-    stop = time.monotonic() + seconds
-
-    def work() -> None:
-        mine, bad = [], 0
-        while time.monotonic() < stop:
-            began = time.perf_counter()
-            try:
-                ok = _get(port, path) == 200  # noqa: PLR2004 -- HTTP OK
-            except OSError:
-                ok = False
-            mine.append(time.perf_counter() - began)
-            bad += not ok
-        with lock:
-            latencies.extend(mine)
-            errors[0] += bad
-
-    began = time.perf_counter()
-    threads = [threading.Thread(target=work) for _ in range(connections)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - began
-    return Timing(
-        rate=len(latencies) / elapsed,
-        p50_ms=_percentile(latencies, 0.5) * 1000,
-        p99_ms=_percentile(latencies, 0.99) * 1000,
-        errors=errors[0],
-    )
-
-
-_WRK_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
-
-
-def wrk_timing(text: str) -> Timing:
-    """Requests per second, p50 and p99 from wrk's `--latency` report."""
-
-    def latency(label: str) -> float:
-        found = re.search(rf"^\s*{label}%\s+([\d.]+)(us|ms|s)\s*$", text, re.MULTILINE)
-        return float(found.group(1)) * _WRK_UNITS[found.group(2)] if found else 0.0
-
-    rate = re.search(r"Requests/sec:\s+([\d.]+)", text)
-    errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
-    return Timing(
-        rate=float(rate.group(1)) if rate else 0.0,
-        p50_ms=latency("50"),
-        p99_ms=latency("99"),
-        errors=int(errors.group(1)) if errors else 0,
-    )
-
-
-def wrk_client(port: int, path: str, seconds: float, connections: int) -> Timing:
-    """wrk (when installed) asking for `path` for `seconds`."""
-    done = subprocess.run(  # noqa: S603 -- wrk, fixed arguments
-        [
-            shutil.which("wrk") or "wrk",
-            "-t2",
-            f"-c{connections}",
-            f"-d{max(1, round(seconds))}s",
-            "--latency",
-            "-H",
-            "Accept: text/html,application/json",
-            f"http://127.0.0.1:{port}{path}",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return wrk_timing(done.stdout)
 
 
 # Each page is asked for this long, with the measure's concurrency, before it is measured.
@@ -389,10 +289,8 @@ class Measured:
 def run(options: Options, report: Callable[[str], None]) -> list[Measured]:
     """Build, serve, measure each volume: the configured one (or the one
     built), then the one compared with."""
-    measure = python_client
-    if options.client == "wrk" or (options.client == "auto" and shutil.which("wrk")):
-        measure = wrk_client
-    report(f"client: {'wrk' if measure is not python_client else 'python threads'}")
+    name, measure = client(options.client)
+    report(f"client: {name}")
     others = [options.compare_with] if options.compare_with else []
     if options.filled:
         return _measure(options, measure, [configured_url(), *others], report)
@@ -437,7 +335,7 @@ def _volume_rows(
 
 def _measure(
     options: Options,
-    measure: Callable[..., Timing],
+    measure: Measure,
     urls: list[str],
     report: Callable[[str], None],
 ) -> list[Measured]:
@@ -460,7 +358,7 @@ def _measure(
                     # every worker warmed, not one: a worker's first request
                     # imports the URL configuration and compiles the templates
                     # (about 0.7 s here).
-                    _get(port, row.path)
+                    get(port, row.path)
                     measure(port, row.path, min(WARM_SECONDS, options.seconds), options.connections)
             # Round by round, every volume's baselines and pages one after the
             # other: a page's ratio compares it with baselines measured less than
@@ -481,12 +379,13 @@ def _spread(ratios: list[float]) -> str:
 
 def table(rows: list[Row]) -> list[str]:
     """The printed table: req/s and ratios to both baselines (medians of the
-    rounds' ratios), p50/p99, the rounds' spread, queries, size."""
+    rounds' ratios), p50/p99, the server's CPU ms per request, the rounds'
+    spread, queries, size."""
     hello, template = rows[0], rows[1]
     lines = [
         f"{'page':<28} {'uncached r/s':>12} {'x hello':>8} {'x rows':>7} {'p50 ms':>7} "
-        f"{'p99 ms':>7}   {'cached r/s':>10} {'x hello':>8} {'x rows':>7} {'p50 ms':>7} "
-        f"{'p99 ms':>7}   {'queries':>7} {'bytes':>8}   {'spread':>11}"
+        f"{'p99 ms':>7} {'cpu ms':>6}   {'cached r/s':>10} {'x hello':>8} {'x rows':>7} "
+        f"{'p50 ms':>7} {'p99 ms':>7} {'cpu ms':>6}   {'queries':>7} {'bytes':>8}   {'spread':>11}"
     ]
     for row in rows:
         parts = [f"{row.name:<28}"]
@@ -494,8 +393,8 @@ def table(rows: list[Row]) -> list[str]:
             timing = getattr(row, mode)
             parts.append(
                 f"{timing.rate:>12.1f} {row.ratio(hello, mode):>8.3f} "
-                f"{row.ratio(template, mode):>7.3f} {timing.p50_ms:>7.1f} {timing.p99_ms:>7.1f}"
-                + (f" ({timing.errors} errors)" if timing.errors else "")
+                f"{row.ratio(template, mode):>7.3f} {timing.p50_ms:>7.1f} {timing.p99_ms:>7.1f} "
+                f"{timing.cpu_ms:>6.2f}" + (f" ({timing.errors} errors)" if timing.errors else "")
             )
         parts.append(f"{row.queries:>7} {row.size:>8}")
         # The spread of what each bar reads: uncached x rows, cached x hello.
@@ -542,6 +441,20 @@ def comparison(first: list[Row], second: list[Row], labels: tuple[str, str]) -> 
     lines.append(
         f"largest change: {worst[0] * 100:.1f} % ({worst[1]}; bar {SCALE_BAR:.0%}): {verdict}"
     )
+    return lines
+
+
+def printed(volumes: list[Measured]) -> list[str]:
+    """What the command prints: a table for each volume (named when there are
+    two), then, with two, each page compared."""
+    lines = []
+    for volume in volumes:
+        if len(volumes) > 1:
+            lines.append(f"{volume.label}:")
+        lines.extend(table(volume.rows))
+    if len(volumes) > 1:
+        labels = (volumes[0].label, volumes[1].label)
+        lines.extend(comparison(volumes[0].rows, volumes[1].rows, labels))
     return lines
 
 

@@ -20,6 +20,7 @@ from allocation.enums import RunStatus
 from allocation.models import AllocationRun
 from contributors.models import Contributor
 from demo import bench_pages, bench_volume
+from demo.bench_clients import Timing
 from funds.models import Receipt
 from funds.selectors import books_check, project_totals_from_ledger
 from governance.models import Ballot
@@ -90,40 +91,24 @@ def test_filled_refuses_a_database_without_the_volume() -> None:
         call_command("bench_pages", inner=True, filled=True)
 
 
-def test_wrk_reports_are_read() -> None:
-    report = """Running 2s test @ http://127.0.0.1:8870/
-  Latency Distribution
-     50%    2.50ms
-     75%    3.00ms
-     90%  800.00us
-     99%    1.20s
-  1234 requests in 2.00s, 1.00MB read
-  Non-2xx or 3xx responses: 3
-Requests/sec:    617.25
-"""
-    assert bench_pages.wrk_timing(report) == bench_pages.Timing(
-        rate=617.25, p50_ms=2.5, p99_ms=1200.0, errors=3
-    )
-    assert bench_pages.wrk_timing("") == bench_pages.Timing()
-
-
 def test_the_table_gives_ratios_to_both_baselines() -> None:
-    def row(name: str, uncached: float, cached: float) -> bench_pages.Row:
+    def row(name: str, uncached: float, cached: float, cpu: float) -> bench_pages.Row:
         return bench_pages.Row(
             name=name,
             path="/",
             queries=3,
             size=1000,
             status=200,
-            uncached=bench_pages.Timing(rate=uncached, p50_ms=1.0, p99_ms=2.0),
-            cached=bench_pages.Timing(rate=cached, p50_ms=1.0, p99_ms=2.0, errors=1),
+            uncached=Timing(rate=uncached, p50_ms=1.0, p99_ms=2.0, cpu_ms=cpu),
+            cached=Timing(rate=cached, p50_ms=1.0, p99_ms=2.0, errors=1, cpu_ms=1.0),
         )
 
     lines = bench_pages.table(
-        [row("hello", 1000, 1000), row("rows", 200, 800), row("page", 50, 900)]
+        [row("hello", 1000, 1000, 0.5), row("rows", 200, 800, 2.0), row("page", 50, 900, 5.0)]
     )
     assert len(lines) == 5
-    assert lines[3].split()[:5] == ["page", "50.0", "0.050", "0.250", "1.0"]
+    # rate, x hello, x rows, p50, p99, the server's CPU ms per request
+    assert lines[3].split()[:7] == ["page", "50.0", "0.050", "0.250", "1.0", "2.0", "5.00"]
     assert "(1 errors)" in lines[3]
     assert lines[3].split()[-2:] == ["0%", "0%"]  # one round: no spread
     assert lines[-1] == (
@@ -132,12 +117,17 @@ def test_the_table_gives_ratios_to_both_baselines() -> None:
     )
 
 
-def _rounds(name: str, uncached: list[float], cached: list[float]) -> bench_pages.Row:
+def _rounds(
+    name: str, uncached: list[float], cached: list[float], cpu: list[float] | None = None
+) -> bench_pages.Row:
     row = bench_pages.Row(name=name, path="/", queries=3, size=1000, status=200)
-    for rate in uncached:
-        row.add_round("uncached", bench_pages.Timing(rate=rate, p50_ms=rate / 100, p99_ms=rate))
+    for rate, cpu_ms in zip(uncached, cpu or [0.0] * len(uncached), strict=True):
+        row.add_round(
+            "uncached",
+            Timing(rate=rate, p50_ms=rate / 100, p99_ms=rate, cpu_ms=cpu_ms),
+        )
     for rate in cached:
-        row.add_round("cached", bench_pages.Timing(rate=rate, p50_ms=1.0, p99_ms=2.0))
+        row.add_round("cached", Timing(rate=rate, p50_ms=1.0, p99_ms=2.0))
     return row
 
 
@@ -147,12 +137,13 @@ def test_a_ratio_is_the_median_of_the_rounds_ratios() -> None:
     round, so the drift moves neither the ratios nor the bars' verdicts."""
     hello = _rounds("hello", [1000, 500, 1200], [1000, 500, 1200])
     rows = _rounds("rows", [200, 100, 240], [800, 400, 960])
-    page = _rounds("page", [50, 25, 72], [900, 450, 1080])  # x rows: 0.25, 0.25, 0.30
+    # x rows: 0.25, 0.25, 0.30; the server's CPU per request 8, 7 and 10 ms
+    page = _rounds("page", [50, 25, 72], [900, 450, 1080], [8.0, 7.0, 10.0])
     assert page.ratios(rows, "uncached") == [0.25, 0.25, 0.3]
     assert page.ratio(rows, "uncached") == 0.25
     assert page.ratio(hello, "cached") == 0.9
-    # The row's own figures: median rate and p50, worst p99.
-    assert page.uncached == bench_pages.Timing(rate=50, p50_ms=0.5, p99_ms=72)
+    # The row's own figures: median rate, p50 and CPU per request, worst p99.
+    assert page.uncached == Timing(rate=50, p50_ms=0.5, p99_ms=72, cpu_ms=8.0)
     lines = bench_pages.table([hello, rows, page])
     assert lines[3].split()[:5] == ["page", "50.0", "0.050", "0.250", "0.5"]
     assert lines[3].split()[-2:] == ["20%", "0%"]  # (0.30 - 0.25) / 0.25; cached steady

@@ -15,7 +15,7 @@ class Command(BaseCommand):
         "Build a fund's volume in a database of its own, serve it with gunicorn on "
         "loopback and print each public page's requests per second (uncached and "
         "cached) as ratios to a hello-world view and a 20-row template page, its "
-        "p50/p99, queries and size."
+        "p50/p99, the server's CPU time per request, queries and size."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -93,12 +93,5 @@ class Command(BaseCommand):
             )
         except bench_pages.BenchError as exc:
             raise CommandError(str(exc)) from exc
-        for volume in volumes:
-            if len(volumes) > 1:
-                self.stdout.write(f"{volume.label}:")
-            for line in bench_pages.table(volume.rows):
-                self.stdout.write(line)
-        if len(volumes) > 1:
-            labels = (volumes[0].label, volumes[1].label)
-            for line in bench_pages.comparison(volumes[0].rows, volumes[1].rows, labels):
-                self.stdout.write(line)
+        for line in bench_pages.printed(volumes):
+            self.stdout.write(line)
