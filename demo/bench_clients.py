@@ -70,8 +70,10 @@ class ServerCpu:
         spent = busy_seconds(PROC_STAT.read_text()) - busy
         self.seconds = max(0.0, spent - (_rusage_seconds(self.client) - mine))
 
-    def per_request_ms(self, requests: int) -> float:
-        return self.seconds * 1000 / requests if requests else 0.0
+
+def per_request_ms(seconds: float, requests: int) -> float:
+    """CPU `seconds` shared over `requests`, in milliseconds (0 without requests)."""
+    return seconds * 1000 / requests if requests else 0.0
 
 
 def get(port: int, path: str) -> int:
@@ -124,7 +126,7 @@ def python_client(port: int, path: str, seconds: float, connections: int) -> Tim
         p50_ms=_percentile(latencies, 0.5) * 1000,
         p99_ms=_percentile(latencies, 0.99) * 1000,
         errors=errors[0],
-        cpu_ms=cpu.per_request_ms(len(latencies)),
+        cpu_ms=per_request_ms(cpu.seconds, len(latencies)),
     )
 
 
@@ -147,7 +149,7 @@ def wrk_timing(text: str, cpu_seconds: float = 0.0) -> Timing:
         p50_ms=latency("50"),
         p99_ms=latency("99"),
         errors=int(errors.group(1)) if errors else 0,
-        cpu_ms=cpu_seconds * 1000 / int(requests.group(1)) if requests else 0.0,
+        cpu_ms=per_request_ms(cpu_seconds, int(requests.group(1)) if requests else 0),
     )
 
 

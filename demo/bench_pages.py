@@ -130,30 +130,28 @@ class Row:
     queries: int
     size: int
     status: int
-    uncached: Timing = field(default_factory=Timing)
-    cached: Timing = field(default_factory=Timing)
-    # Each round's timing, by mode; `uncached` and `cached` then summarise them.
+    # Each round's timing, by mode ("uncached", "cached").
     rounds: dict[str, list[Timing]] = field(default_factory=dict)
 
     def add_round(self, mode: str, timing: Timing) -> None:
         self.rounds.setdefault(mode, []).append(timing)
-        timings = self.rounds[mode]
-        setattr(
-            self,
-            mode,
-            Timing(
-                rate=median(t.rate for t in timings),
-                p50_ms=median(t.p50_ms for t in timings),
-                p99_ms=max(t.p99_ms for t in timings),
-                errors=sum(t.errors for t in timings),
-                cpu_ms=median(t.cpu_ms for t in timings),
-            ),
+
+    def summary(self, mode: str) -> Timing:
+        """The rounds of `mode` in one timing: median rate, p50 and CPU per
+        request, worst p99, every error."""
+        timings = self.rounds.get(mode) or [Timing()]
+        return Timing(
+            rate=median(t.rate for t in timings),
+            p50_ms=median(t.p50_ms for t in timings),
+            p99_ms=max(t.p99_ms for t in timings),
+            errors=sum(t.errors for t in timings),
+            cpu_ms=median(t.cpu_ms for t in timings),
         )
 
     def ratios(self, base: Row, mode: str) -> list[float]:
-        """This page's rate to `base`'s, round by round (one figure without rounds)."""
-        mine = self.rounds.get(mode) or [getattr(self, mode)]
-        theirs = base.rounds.get(mode) or [getattr(base, mode)]
+        """This page's rate to `base`'s, round by round."""
+        mine = self.rounds.get(mode) or [Timing()]
+        theirs = base.rounds.get(mode) or [Timing()]
         return [m.rate / (t.rate or 1.0) for m, t in zip(mine, theirs, strict=True)]
 
     def ratio(self, base: Row, mode: str) -> float:
@@ -390,7 +388,7 @@ def table(rows: list[Row]) -> list[str]:
     for row in rows:
         parts = [f"{row.name:<28}"]
         for mode in MODES:
-            timing = getattr(row, mode)
+            timing = row.summary(mode)
             parts.append(
                 f"{timing.rate:>12.1f} {row.ratio(hello, mode):>8.3f} "
                 f"{row.ratio(template, mode):>7.3f} {timing.p50_ms:>7.1f} {timing.p99_ms:>7.1f} "

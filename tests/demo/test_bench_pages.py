@@ -93,15 +93,12 @@ def test_filled_refuses_a_database_without_the_volume() -> None:
 
 def test_the_table_gives_ratios_to_both_baselines() -> None:
     def row(name: str, uncached: float, cached: float, cpu: float) -> bench_pages.Row:
-        return bench_pages.Row(
-            name=name,
-            path="/",
-            queries=3,
-            size=1000,
-            status=200,
-            uncached=Timing(rate=uncached, p50_ms=1.0, p99_ms=2.0, cpu_ms=cpu),
-            cached=Timing(rate=cached, p50_ms=1.0, p99_ms=2.0, errors=1, cpu_ms=1.0),
+        measured = bench_pages.Row(name=name, path="/", queries=3, size=1000, status=200)
+        measured.add_round("uncached", Timing(rate=uncached, p50_ms=1.0, p99_ms=2.0, cpu_ms=cpu))
+        measured.add_round(
+            "cached", Timing(rate=cached, p50_ms=1.0, p99_ms=2.0, errors=1, cpu_ms=1.0)
         )
+        return measured
 
     lines = bench_pages.table(
         [row("hello", 1000, 1000, 0.5), row("rows", 200, 800, 2.0), row("page", 50, 900, 5.0)]
@@ -143,7 +140,7 @@ def test_a_ratio_is_the_median_of_the_rounds_ratios() -> None:
     assert page.ratio(rows, "uncached") == 0.25
     assert page.ratio(hello, "cached") == 0.9
     # The row's own figures: median rate, p50 and CPU per request, worst p99.
-    assert page.uncached == Timing(rate=50, p50_ms=0.5, p99_ms=72, cpu_ms=8.0)
+    assert page.summary("uncached") == Timing(rate=50, p50_ms=0.5, p99_ms=72, cpu_ms=8.0)
     lines = bench_pages.table([hello, rows, page])
     assert lines[3].split()[:5] == ["page", "50.0", "0.050", "0.250", "0.5"]
     assert lines[3].split()[-2:] == ["20%", "0%"]  # (0.30 - 0.25) / 0.25; cached steady
