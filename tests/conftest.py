@@ -158,7 +158,12 @@ def _playwright_browser() -> Iterator[Any]:
     services.need(
         path is not None, "no Chromium found (apt-get install chromium, or CHROMIUM_PATH)"
     )
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415 -- only for browser tests
+    from playwright.sync_api import expect, sync_playwright  # noqa: PLC0415 -- browser tests only
+
+    # Assertions wait as long as actions (`page` below): a newcomer's make check,
+    # with the machine loaded, failed once on the voting portal's error page, a
+    # POST answered after expect's own 5 s.
+    expect.set_options(timeout=15_000)
 
     # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls
     # from such a thread unless told that this is on purpose (tests only).
