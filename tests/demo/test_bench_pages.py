@@ -189,9 +189,9 @@ def test_a_tiny_volume_is_compared_with_another() -> None:
         call_command(
             "bench_pages",
             scale=TINY,
-            seconds=0.2,
-            rounds=2,
-            connections=2,
+            seconds=0.1,  # short and one connection: the suite's other worker
+            rounds=2,  # runs browser tests meanwhile, on a machine of 2 cores
+            connections=1,
             workers=1,
             client="python",
             compare_with=other,
