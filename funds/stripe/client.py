@@ -198,17 +198,34 @@ def _signed_at(signature_header: str) -> int:
     return next(int(item[1]) for item in items if item[0] == "t")
 
 
+# How long one call waits for Stripe (settings.STRIPE_TIMEOUT_SECONDS), and for
+# a connection at most.
+DEFAULT_TIMEOUT_SECONDS = 20
+CONNECT_TIMEOUT_SECONDS = 5
+
+
 class StripeGateway:
     """Our calls to Stripe, with `api_base` from `STRIPE_API_BASE` (localstripe
     in tests) and the pinned API version."""
 
-    def __init__(self, *, secret_key: str, api_base: str | None, webhook_secret: str) -> None:
+    def __init__(
+        self,
+        *,
+        secret_key: str,
+        api_base: str | None,
+        webhook_secret: str,
+        timeout_seconds: int = DEFAULT_TIMEOUT_SECONDS,
+    ) -> None:
         base: dict[str, str] = {"api": api_base.rstrip("/")} if api_base else {}
+        # The SDK waits 80 s for an answer by default: a web request (the payment
+        # page) would hold its worker that long, three times over with the retries.
+        connect = min(CONNECT_TIMEOUT_SECONDS, timeout_seconds)
         self._client = stripe.StripeClient(
             secret_key,
             stripe_version=API_VERSION,
             base_addresses=base,  # type: ignore[arg-type]
             max_network_retries=2,
+            http_client=stripe.RequestsClient(timeout=(connect, timeout_seconds)),
         )
         self._webhook_secret = webhook_secret
         self.livemode = secret_key.startswith("sk_live_")
@@ -221,6 +238,7 @@ class StripeGateway:
             secret_key=settings.STRIPE_SECRET_KEY or "",
             api_base=settings.STRIPE_API_BASE,
             webhook_secret=settings.STRIPE_WEBHOOK_SECRET or "",
+            timeout_seconds=settings.STRIPE_TIMEOUT_SECONDS,
         )
 
     # --- customers and saved payment methods ---------------------------------

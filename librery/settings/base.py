@@ -211,6 +211,8 @@ STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
 STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY")
 STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
 STRIPE_API_BASE = env_url("STRIPE_API_BASE", schemes={"http", "https"})
+# Seconds a call waits for Stripe's answer before it is retried (twice) or fails.
+STRIPE_TIMEOUT_SECONDS = env_int("STRIPE_TIMEOUT_SECONDS", default=20, minimum=1)
 # Stripe.js, allowed by the Content Security Policy on the payment pages only.
 STRIPE_JS_URL = env_url(
     "STRIPE_JS_URL", schemes={"http", "https"}, default="https://js.stripe.com/v3/"

@@ -3,7 +3,9 @@ as `GatewayError` with Stripe's message, never as a Stripe exception."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -108,6 +110,54 @@ def test_stripe_out_of_reach_raises_gateway_error(call: str) -> None:
     with pytest.raises(GatewayError) as caught:
         UNREACHABLE_CALLS[call](_unreachable())
     assert str(caught.value).startswith("Unexpected error communicating with Stripe.")
+
+
+@pytest.fixture
+def silent_stripe() -> Iterator[tuple[str, list[socket.socket]]]:
+    """A Stripe that takes every connection and never answers."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    taken: list[socket.socket] = []
+
+    def take() -> None:
+        with contextlib.suppress(OSError):  # the listener closed: the test is over
+            while True:
+                taken.append(listener.accept()[0])
+
+    thread = threading.Thread(target=take, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}", taken
+    finally:
+        listener.close()
+        for connection in taken:
+            connection.close()
+
+
+def test_a_stripe_that_never_answers_gives_up_after_the_timeout(
+    settings: Any, silent_stripe: tuple[str, list[socket.socket]]
+) -> None:
+    """Each attempt waits `STRIPE_TIMEOUT_SECONDS`, not the SDK's 80 s: the
+    payment page answers "try again" instead of holding its worker for minutes."""
+    url, taken = silent_stripe
+    settings.USE_STRIPE = True
+    settings.STRIPE_SECRET_KEY = "sk_test_silent"
+    settings.STRIPE_API_BASE = url
+    settings.STRIPE_TIMEOUT_SECONDS = 1
+    caught: list[BaseException] = []
+
+    def call() -> None:
+        try:
+            gateway().customer_create(email="a@example.org", name="A", idempotency_key="k-s")
+        except GatewayError as error:
+            caught.append(error)
+
+    worker = threading.Thread(target=call, daemon=True)
+    worker.start()
+    worker.join(timeout=60)  # three attempts of 1 s and the SDK's back-off
+    assert not worker.is_alive(), "still waiting for Stripe after 60 s"
+    assert len(taken) == 3  # the first attempt and two retries
+    assert len(caught) == 1
+    assert "timed out" in str(caught[0])
 
 
 def test_a_webhook_is_refused_without_a_secret_or_an_event() -> None:
