@@ -7,6 +7,10 @@ from typing import Any
 from tests.factories import TEST_PASSWORD
 from tests.totp import totp_code
 
+# How long a page's actions and `expect` wait: a loaded 2-core machine (the
+# suite's other worker beside) answered a POST after Playwright's own 5 s.
+TIMEOUT_MS = 15_000
+
 
 def log_in(page: Any, email: str, password: str = TEST_PASSWORD) -> None:
     """Sign in through the real English login page and wait for the home page."""

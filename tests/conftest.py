@@ -18,6 +18,7 @@ from governance import services as governance_services
 from governance.enums import CollegeCode
 from governance.models import Seat
 from tests import services
+from tests.browser import TIMEOUT_MS
 from tests.factories import ContributorFactory, MaintainershipFactory, UserFactory
 
 
@@ -161,9 +162,8 @@ def _playwright_browser() -> Iterator[Any]:
     from playwright.sync_api import expect, sync_playwright  # noqa: PLC0415 -- browser tests only
 
     # Assertions wait as long as actions (`page` below): a newcomer's make check,
-    # with the machine loaded, failed once on the voting portal's error page, a
-    # POST answered after expect's own 5 s.
-    expect.set_options(timeout=15_000)
+    # with the machine loaded, failed once on the voting portal's error page.
+    expect.set_options(timeout=TIMEOUT_MS)
 
     # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls
     # from such a thread unless told that this is on purpose (tests only).
@@ -193,7 +193,7 @@ def page(_playwright_browser: Any, live_server: Any) -> Iterator[Any]:
         base_url=live_server.url, viewport={"width": 1280, "height": 900}, locale="fr-FR"
     )
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(TIMEOUT_MS)
     yield page
     context.close()
 

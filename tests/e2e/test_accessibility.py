@@ -30,6 +30,7 @@ from governance.enums import BallotKind, BallotStatus
 from governance.models import Ballot, Meeting
 from projects.enums import ProjectStatus
 from projects.models import Project
+from tests.browser import TIMEOUT_MS
 from tests.factories.contributors import PledgeFactory
 from tests.funds.conftest import _localstripe_server, localstripe  # noqa: F401 -- fixtures
 
@@ -224,7 +225,7 @@ class Audit:
         prefix = "/en" if language == "en" else ""
         context = self._context_for(visit)
         tab = context.new_page()
-        tab.set_default_timeout(15_000)
+        tab.set_default_timeout(TIMEOUT_MS)
         tab.set_viewport_size({"width": visit.width, "height": 900})
         response = tab.goto(prefix + visit.path)
         assert response is not None

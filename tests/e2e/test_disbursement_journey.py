@@ -16,7 +16,7 @@ from allocation import tasks
 from allocation.models import Approval, PayoutBatch
 from funds.services import payment_request_issue
 from tests.allocation.disbursement import Admin, computed_month, make_admin
-from tests.browser import log_in, tables_fit
+from tests.browser import TIMEOUT_MS, log_in, tables_fit
 from tests.factories import TEST_PASSWORD, MaintainershipFactory
 from tests.factories.contributors import PledgeFactory
 from tests.paths import DATA
@@ -37,7 +37,7 @@ def _signed_in(browser: Any, live_server: Any, admin: Admin, width: int = 1280) 
         [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
     )
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(TIMEOUT_MS)
     return page
 
 

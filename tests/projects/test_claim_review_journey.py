@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 from contributors.models import User
 from projects.enums import ClaimMethod, ClaimStatus, MaintainerRole
 from projects.models import Maintainership, ProjectClaim
+from tests.browser import TIMEOUT_MS
 from tests.factories import TEST_PASSWORD, ProjectFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -32,7 +33,7 @@ def _admin_page(page: Any, live_server: Any, admin: User) -> Any:
         [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
     )
     admin_page = context.new_page()
-    admin_page.set_default_timeout(15_000)
+    admin_page.set_default_timeout(TIMEOUT_MS)
     return admin_page
 
 
