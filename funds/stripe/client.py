@@ -198,27 +198,20 @@ def _signed_at(signature_header: str) -> int:
     return next(int(item[1]) for item in items if item[0] == "t")
 
 
-# How long one call waits for Stripe (settings.STRIPE_TIMEOUT_SECONDS), and for
-# a connection at most.
-DEFAULT_TIMEOUT_SECONDS = 20
+# How long one call waits for a connection to Stripe at most (its answer:
+# settings.STRIPE_TIMEOUT_SECONDS).
 CONNECT_TIMEOUT_SECONDS = 5
 
 
 class StripeGateway:
     """Our calls to Stripe, with `api_base` from `STRIPE_API_BASE` (localstripe
-    in tests) and the pinned API version."""
+    in tests), the pinned API version and `STRIPE_TIMEOUT_SECONDS`."""
 
-    def __init__(
-        self,
-        *,
-        secret_key: str,
-        api_base: str | None,
-        webhook_secret: str,
-        timeout_seconds: int = DEFAULT_TIMEOUT_SECONDS,
-    ) -> None:
+    def __init__(self, *, secret_key: str, api_base: str | None, webhook_secret: str) -> None:
         base: dict[str, str] = {"api": api_base.rstrip("/")} if api_base else {}
         # The SDK waits 80 s for an answer by default: a web request (the payment
         # page) would hold its worker that long, three times over with the retries.
+        timeout_seconds = settings.STRIPE_TIMEOUT_SECONDS
         connect = min(CONNECT_TIMEOUT_SECONDS, timeout_seconds)
         self._client = stripe.StripeClient(
             secret_key,
@@ -238,7 +231,6 @@ class StripeGateway:
             secret_key=settings.STRIPE_SECRET_KEY or "",
             api_base=settings.STRIPE_API_BASE,
             webhook_secret=settings.STRIPE_WEBHOOK_SECRET or "",
-            timeout_seconds=settings.STRIPE_TIMEOUT_SECONDS,
         )
 
     # --- customers and saved payment methods ---------------------------------
