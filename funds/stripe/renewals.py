@@ -13,9 +13,7 @@ from typing import Any, cast
 
 from django.db import connection, transaction
 from django.db.models import (
-    BigIntegerField,
     Exists,
-    ExpressionWrapper,
     F,
     OuterRef,
     QuerySet,
@@ -319,8 +317,7 @@ def pledges_due_batch(*, today: date, after: int) -> QuerySet[Pledge]:
     the planner may walk an index that starts with it (the primary key,
     `pledge_paid_contributor`) and filter pledge after pledge until enough are
     due, which it did on a small table in CI."""
-    in_order = ExpressionWrapper(F("pk") + 0, output_field=BigIntegerField())
-    return pledges_due(today=today).filter(pk__gt=after).order_by(in_order)[:CHARGE_BATCH]
+    return pledges_due(today=today).filter(pk__gt=after).order_by(F("pk") + 0)[:CHARGE_BATCH]
 
 
 def retry_candidates() -> QuerySet[Payment]:
