@@ -9,10 +9,12 @@ idempotency key derived from our own rows (`payment_{id}`, `refund_{id}`,
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from http import HTTPStatus
 from typing import Any
 
@@ -222,16 +224,6 @@ class StripeGateway:
         )
         self._webhook_secret = webhook_secret
         self.livemode = secret_key.startswith("sk_live_")
-
-    @classmethod
-    def from_settings(cls) -> StripeGateway:
-        if not settings.USE_STRIPE:
-            raise GatewayError("Stripe is not configured (STRIPE_SECRET_KEY is not set).")
-        return cls(
-            secret_key=settings.STRIPE_SECRET_KEY or "",
-            api_base=settings.STRIPE_API_BASE,
-            webhook_secret=settings.STRIPE_WEBHOOK_SECRET or "",
-        )
 
     # --- customers and saved payment methods ---------------------------------
 
@@ -470,7 +462,28 @@ def gateway() -> StripeGateway:
     """The gateway in use: Stripe from the settings, or the one a test installed."""
     if _override is not None:
         return _override
-    return StripeGateway.from_settings()
+    if not settings.USE_STRIPE:
+        raise GatewayError("Stripe is not configured (STRIPE_SECRET_KEY is not set).")
+    return _gateway_for(
+        os.getpid(),
+        settings.STRIPE_SECRET_KEY or "",
+        settings.STRIPE_API_BASE,
+        settings.STRIPE_WEBHOOK_SECRET or "",
+        settings.STRIPE_TIMEOUT_SECONDS,
+    )
+
+
+@lru_cache(maxsize=4)
+def _gateway_for(
+    pid: int, secret_key: str, api_base: str | None, webhook_secret: str, timeout_seconds: int
+) -> StripeGateway:
+    """One gateway per process and settings (`timeout_seconds` is in the key,
+    though the gateway reads it from the settings itself): its HTTP client keeps
+    each thread's connection to Stripe open from one call to the next, where a
+    gateway per call opened a new connection, TLS handshake included, for each
+    (a renewal run: one per charge). `pid` is in the key so that a forked
+    worker opens connections of its own and never writes to its parent's."""
+    return StripeGateway(secret_key=secret_key, api_base=api_base, webhook_secret=webhook_secret)
 
 
 @contextmanager

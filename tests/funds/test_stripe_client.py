@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import multiprocessing
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -287,3 +288,81 @@ def test_intents_are_listed_page_by_page_until_none_is_recent(
     assert [intent.id for intent in canned_stripe.payment_intent_list(created_gte=NOW)] == [
         "pi_new"
     ]
+
+
+# --- One gateway, and one kept-alive connection, per process -----------------------
+
+
+class _KeptAliveStripe(_CannedStripe):
+    protocol_version = "HTTP/1.1"  # keeps the connection open between answers
+
+
+class _CountingServer(ThreadingHTTPServer):
+    """The canned Stripe, counting the connections its clients open."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _KeptAliveStripe)
+        self.connections = 0
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        self.connections += 1
+        super().process_request(request, client_address)
+
+
+@pytest.fixture
+def counting_stripe(settings: Any) -> Iterator[_CountingServer]:
+    """The settings point at a canned Stripe that counts connections."""
+    server = _CountingServer()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    settings.USE_STRIPE = True
+    settings.STRIPE_SECRET_KEY = "sk_test_kept"
+    settings.STRIPE_API_BASE = f"http://127.0.0.1:{server.server_port}"
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_calls_share_one_gateway_and_one_connection(
+    settings: Any, counting_stripe: _CountingServer
+) -> None:
+    """A renewal run calls Stripe once per charge: each call on a connection of
+    its own would pay a TLS handshake every time."""
+    first = gateway()
+    for _ in range(3):
+        assert gateway().dispute_retrieve("dp_1").fee_cents == 1500
+    assert gateway() is first
+    assert counting_stripe.connections == 1
+    settings.STRIPE_SECRET_KEY = "sk_test_other"  # other settings, another gateway
+    other = gateway()
+    other.dispute_retrieve("dp_1")
+    assert other is not first
+    assert counting_stripe.connections == 2
+
+
+def test_a_forked_worker_makes_a_gateway_of_its_own(counting_stripe: _CountingServer) -> None:
+    """A worker forked after its parent called Stripe never writes to the
+    parent's connection (both would read each other's answers)."""
+    parent = gateway()
+    parent.dispute_retrieve("dp_1")
+    context = multiprocessing.get_context("fork")
+    reader, writer = context.Pipe(duplex=False)
+
+    def child() -> None:
+        own = gateway()
+        writer.send((own is parent, own.dispute_retrieve("dp_1").fee_cents))
+
+    process = context.Process(target=child)
+    process.start()
+    try:
+        assert reader.poll(30), "the forked worker did not answer within 30 s"
+        assert reader.recv() == (False, 1500)
+    finally:
+        process.join(30)
+    assert process.exitcode == 0
+    assert counting_stripe.connections == 2  # the parent's, then the child's own
+    assert gateway() is parent
