@@ -10,7 +10,7 @@ import socket
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -241,20 +241,29 @@ class _CannedStripe(BaseHTTPRequestHandler):
         """Quiet."""
 
 
-@pytest.fixture(scope="module")
-def canned_stripe() -> Iterator[StripeGateway]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _CannedStripe)
+_Server = TypeVar("_Server", bound=ThreadingHTTPServer)
+
+
+@contextlib.contextmanager
+def _serving(server: _Server) -> Iterator[_Server]:
+    """`server` answering in a thread of its own for the block, then closed."""
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def canned_stripe() -> Iterator[StripeGateway]:
+    with _serving(ThreadingHTTPServer(("127.0.0.1", 0), _CannedStripe)) as server:
         yield StripeGateway(
             secret_key="sk_test_canned",
             api_base=f"http://127.0.0.1:{server.server_port}",
             webhook_secret=STRIPE_WEBHOOK_SECRET,
         )
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_a_declined_charge_names_the_intent_stripe_made(canned_stripe: StripeGateway) -> None:
@@ -314,17 +323,11 @@ class _CountingServer(ThreadingHTTPServer):
 @pytest.fixture
 def counting_stripe(settings: Any) -> Iterator[_CountingServer]:
     """The settings point at a canned Stripe that counts connections."""
-    server = _CountingServer()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    settings.USE_STRIPE = True
-    settings.STRIPE_SECRET_KEY = "sk_test_kept"
-    settings.STRIPE_API_BASE = f"http://127.0.0.1:{server.server_port}"
-    try:
+    with _serving(_CountingServer()) as server:
+        settings.USE_STRIPE = True
+        settings.STRIPE_SECRET_KEY = "sk_test_kept"
+        settings.STRIPE_API_BASE = f"http://127.0.0.1:{server.server_port}"
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_calls_share_one_gateway_and_one_connection(
