@@ -86,3 +86,28 @@ def tables_fit(page: Any) -> int:
     assert page.evaluate(UNLABELLED) == 0, url
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0, url
     return int(result["cells"])
+
+
+# What sticks out past the right edge of its card, or of the window, outside
+# any box that scrolls sideways on purpose (a wide diagram, a table's wrap):
+# cut off, or pushing the page wider than the screen. Each as "tag: text".
+SPILLING_OUT = """() => {
+  const width = document.documentElement.clientWidth;
+  const inScroller = (element) => {
+    for (let box = element.parentElement; box; box = box.parentElement) {
+      const overflow = getComputedStyle(box).overflowX;
+      if (overflow === "auto" || overflow === "scroll") return true;
+    }
+    return false;
+  };
+  return Array.from(document.querySelectorAll("main *")).filter((element) => {
+    const box = element.getBoundingClientRect();
+    if (box.width === 0 || element.closest("svg")) return false;
+    const card = element.parentElement && element.parentElement.closest(".card");
+    const right = card ? card.getBoundingClientRect().right : width;
+    return box.right > right + 0.5 && !inScroller(element);
+  }).map((element) => {
+    const text = element.textContent.trim().slice(0, 60);
+    return `${element.tagName.toLowerCase()}: ${text}`;
+  });
+}"""

@@ -7,7 +7,9 @@ the pledge form's live preview, a message after signing in). axe-core (shipped
 inside the axe-playwright-python package: nothing is downloaded) runs every
 rule it enables by default on each; the test fails on any violation of impact
 critical or serious, and on the "region" rule at any impact (content outside
-the page's landmarks, as the demo banner was). `pytest -s` prints a table of
+the page's landmarks, as the demo banner was), and on anything that sticks
+out past its card or the window (`tests.browser.SPILLING_OUT`: a French badge
+was cut off at its card's edge). `pytest -s` prints a table of
 every page's violations by impact, the figures the release note quotes."""
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from governance.enums import BallotKind, BallotStatus
 from governance.models import Ballot, Meeting
 from projects.enums import ProjectStatus
 from projects.models import Project
-from tests.browser import TIMEOUT_MS
+from tests.browser import SPILLING_OUT, TIMEOUT_MS
 from tests.factories.contributors import PledgeFactory
 from tests.funds.conftest import _localstripe_server, localstripe  # noqa: F401 -- fixtures
 
@@ -234,6 +236,7 @@ class Audit:
             visit.act(tab)
         assert tab.locator("html").get_attribute("lang") == language
         violations = self.axe.run(tab).response["violations"]
+        spilling = tab.evaluate(SPILLING_OUT)
         if visit.shot:
             name = visit.name.replace(" ", "-").replace(",", "")
             tab.screenshot(path=str(self.screenshot_dir / f"axe-{language}-{name}.png"))
@@ -242,6 +245,8 @@ class Audit:
         if visit.fresh:
             context.close()
         self._record(f"{language} {visit.name}", url, violations)
+        if spilling:
+            self.failures.append(f"{language} {visit.name} ({url}): sticks out {spilling[:5]}")
 
     def _record(self, page: str, url: str, violations: list[dict[str, Any]]) -> None:
         counts: Counter[str] = Counter()
