@@ -116,3 +116,21 @@ def test_a_bad_page_number_gives_a_page_as_on_the_transparency_page(
     assert _receipts(contributor.get(f"{URL}?receipts=abc&payments=-1").text) == newest[:PAGE]
     assert _receipts(contributor.get(f"{URL}?receipts=99").text) == newest[PAGE:]
     assert len(_payments(contributor.get(f"{URL}?payments=x%00").text)) == PAGE
+
+
+def test_a_payment_shows_when_it_was_recorded_and_its_receipt_when_the_money_came(
+    contributor: Client, contributor_user: User
+) -> None:
+    """A bank transfer booked weeks after it arrived: the payments table says
+    when the payment was recorded (its column says so), the receipts table the
+    day the money came; "Date" alone read as the day the person paid."""
+    _months_paid(contributor_user, 1)  # received on 5 January 2026, recorded today
+    text = contributor.get(URL).text
+    payments = text.split('id="payments"', 1)[1].split("</table>", 1)[0]
+    receipts = text.split('id="receipts"', 1)[1].split("</table>", 1)[0]
+    assert '<th scope="col">Recorded on</th>' in payments
+    assert "Jan. 5, 2026" not in payments  # today's date, not the money's
+    assert '<th scope="col">Received</th>' in receipts
+    assert "Jan. 5, 2026" in receipts
+    french = contributor.get("/contribute/mine/").text
+    assert '<th scope="col">Enregistré le</th>' in french.split('id="payments"', 1)[1]
