@@ -7,6 +7,8 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The address written in the demo's emails: where `make run` serves, unless set.
+SITE_URL ?= http://$(HOST):$(PORT)
 export UV_PYTHON_DOWNLOADS := never
 export UV_LINK_MODE := copy
 
@@ -25,9 +27,9 @@ install-dev: $(BIN)/uv
 run: install
 	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python manage.py collectstatic --noinput -v0
-	LOG_LEVEL=WARNING LIBRERY_DEMO=True $(BIN)/python manage.py load_demo
+	LOG_LEVEL=WARNING LIBRERY_DEMO=True SITE_URL='$(SITE_URL)' $(BIN)/python manage.py load_demo
 	@echo "The Librery runs on http://$(HOST):$(PORT)/ (Ctrl-C stops it)."
-	LIBRERY_DEMO=True $(BIN)/gunicorn librery.wsgi --bind $(HOST):$(PORT) --workers 2 --log-level warning
+	LIBRERY_DEMO=True SITE_URL='$(SITE_URL)' $(BIN)/gunicorn librery.wsgi --bind $(HOST):$(PORT) --workers 2 --log-level warning
 
 demo-code: install
 	@LIBRERY_DEMO=True $(BIN)/python manage.py demo_totp
