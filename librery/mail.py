@@ -12,7 +12,8 @@ JSON values only: amounts in integer cents (shown with `{% load money %}` and
 `|euros`), datetimes under keys ending in `_at` and dates under keys ending in
 `_date` (shown with `|date:"DATETIME_FORMAT"` or `|date:"DATE_FORMAT"`), plus
 `site_name`, `site_url`, and each link of `links` as `settings.SITE_URL` and the
-URL reversed in the recipient's language.
+URL reversed in the recipient's language. Every subject gets
+`settings.EMAIL_SUBJECT_PREFIX` ("[The Librery] ") in front, as allauth's do.
 """
 
 from __future__ import annotations
@@ -189,7 +190,8 @@ def mail_render(
         values[name] = settings.SITE_URL + reverse(url_name, args=args)
     # One line (a header cannot hold a line break); no-break spaces are kept.
     lines = _render(f"{template}_subject.txt", values).splitlines()
-    subject = " ".join(line.strip() for line in lines if line.strip())
+    words = " ".join(line.strip() for line in lines if line.strip())
+    subject = settings.EMAIL_SUBJECT_PREFIX + words
     body = _render(f"{template}.txt", values)
     return subject, body
 

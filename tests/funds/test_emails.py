@@ -35,7 +35,7 @@ def test_success_enqueues_one_email_after_commit(django_capture_on_commit_callba
     user = payment.pledge.contributor.user
     assert user is not None
     assert message.to == [user.email]
-    assert message.subject == "Merci : nous avons reçu 50,00\u00a0€"
+    assert message.subject == "[The Librery] Merci : nous avons reçu 50,00\u00a0€"
 
 
 def test_failure_email_names_the_reason(django_capture_on_commit_callbacks: Any) -> None:
@@ -68,11 +68,11 @@ def test_organisation_emails_reach_every_member_in_their_language(
     by_address = {m.to[0]: m for m in mail.outbox}
     assert sorted(by_address) == sorted([organisation.user.email, member.user.email])
     french, english = by_address[organisation.user.email], by_address[member.user.email]
-    assert french.subject == "Votre engagement mensuel requiert votre attention"
+    assert french.subject == "[The Librery] Votre engagement mensuel requiert votre attention"
     assert french.body.startswith(
         "Bonjour L'équipe & co,\n\nNous n\u2019avons pas pu prélever les 25,50\u00a0€ de ce mois"
     )
-    assert english.subject == "Your monthly pledge needs your attention"
+    assert english.subject == "[The Librery] Your monthly pledge needs your attention"
     assert english.body.startswith(
         "Hello L'équipe & co,\n\nWe could not collect this month's €25.50 for your monthly pledge."
     )

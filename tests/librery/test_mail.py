@@ -4,6 +4,7 @@ rendered in the recipient's language, retried when the mail server fails."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from smtplib import SMTPServerDisconnected
 from typing import Any
 from unittest import mock
@@ -14,7 +15,7 @@ from django.core import mail
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 from kombu.exceptions import OperationalError
 from pytest_django.fixtures import SettingsWrapper
 
@@ -22,7 +23,7 @@ from contributors.models import User
 from governance import services as governance_services
 from governance.enums import BallotKind
 from governance.models import Vote
-from librery.mail import MailError, mail_enqueue
+from librery.mail import MailError, mail_enqueue, mail_render
 from librery.tasks import MAIL_MAX_RETRIES, send_mail_task
 from projects.models import Maintainership, PayoutAccount
 from tests.factories import TEST_PASSWORD, UserFactory
@@ -101,16 +102,18 @@ def test_each_reads_the_same_mail_in_their_own_language(
     with mail_tasks(), django_capture_on_commit_callbacks(execute=True):
         _opened([french.pk, english.pk])
     by_address = {m.to[0]: m for m in mail.outbox}
-    assert by_address[french.email].subject == "Scrutin ouvert : Adopt the charter"
+    assert by_address[french.email].subject == "[The Librery] Scrutin ouvert : Adopt the charter"
     assert by_address[french.email].body == (
-        "Un scrutin est ouvert jusqu\u2019au 5 mars 2026 14:00 (heure de Paris).\n"
+        "Le scrutin «\u00a0Adopt the charter\u00a0» est ouvert jusqu\u2019au 5 mars 2026 14:00 "
+        "(heure de Paris).\n"
         "Votez ici : https://fund.example.org/governance/portal/ballots/12/\n"
         "\n"
         "The Librery — https://fund.example.org\n"
     )
-    assert by_address[english.email].subject == "Ballot open: Adopt the charter"
+    assert by_address[english.email].subject == "[The Librery] Ballot open: Adopt the charter"
     assert by_address[english.email].body == (
-        "A ballot is open until March 5, 2026, 2 p.m. (Paris time).\n"
+        "The ballot \u201cAdopt the charter\u201d is open until March 5, 2026, 2 p.m. "
+        "(Paris time).\n"
         "Vote here: https://fund.example.org/en/governance/portal/ballots/12/\n"
         "\n"
         "The Librery — https://fund.example.org\n"
@@ -124,7 +127,8 @@ def test_no_language_means_the_default_one_and_addresses_too(
     user = UserFactory.create(language="")
     with mail_tasks(), django_capture_on_commit_callbacks(execute=True):
         _opened([user.pk, "board@example.org"])
-    assert [m.subject for m in mail.outbox] == ["Scrutin ouvert : Adopt the charter"] * 2
+    subject = "[The Librery] Scrutin ouvert : Adopt the charter"
+    assert [m.subject for m in mail.outbox] == [subject] * 2
 
 
 @pytest.mark.django_db
@@ -132,11 +136,12 @@ def test_plain_text_is_not_html_escaped(
     django_capture_on_commit_callbacks: Any, settings: SettingsWrapper
 ) -> None:
     settings.SITE_NAME = "L'équipe & co"
+    settings.EMAIL_SUBJECT_PREFIX = "[L'équipe & co] "
     user = UserFactory.create(language="en")
     with mail_tasks(), django_capture_on_commit_callbacks(execute=True):
         _opened([user.pk], title="<Ballot> of L'équipe & co")
     (message,) = mail.outbox
-    assert message.subject == "Ballot open: <Ballot> of L'équipe & co"
+    assert message.subject == "[L'équipe & co] Ballot open: <Ballot> of L'équipe & co"
     assert message.body.endswith("\n\nL'équipe & co — http://127.0.0.1:8000\n")
     assert "&amp;" not in str(message.body)
     assert "&#x27;" not in f"{message.subject}{message.body}"
@@ -156,8 +161,9 @@ def test_payment_amounts_are_written_the_reader_s_way(
             links={"url": ("contributors:my_contributions", [])},
         )
     by_address = {m.to[0]: m for m in mail.outbox}
-    assert by_address[french.email].subject == "Merci : nous avons reçu 1\u202f234,56\u00a0€"
-    assert by_address[english.email].subject == "Thank you: we received €1,234.56"
+    thanks = "[The Librery] Merci : nous avons reçu 1\u202f234,56\u00a0€"
+    assert by_address[french.email].subject == thanks
+    assert by_address[english.email].subject == "[The Librery] Thank you: we received €1,234.56"
     assert "http://127.0.0.1:8000/contribute/mine/\n" in by_address[french.email].body
     assert "http://127.0.0.1:8000/en/contribute/mine/\n" in by_address[english.email].body
 
@@ -352,3 +358,48 @@ def test_sign_up_keeps_the_language_of_the_page(anonymous: Client) -> None:
     )
     assert response.status_code == 302
     assert User.objects.get(email="newcomer@example.org").language == "en"
+
+
+# Each "<app>/templates/<app>/email/<name>_subject.txt" as "<app>/email/<name>".
+SUBJECT_TEMPLATES = sorted(
+    path.relative_to(path.parents[2]).as_posix().removesuffix("_subject.txt")
+    for path in Path(__file__).resolve().parents[2].glob("*/templates/*/email/*_subject.txt")
+)
+
+
+def test_the_subject_templates_are_found() -> None:
+    assert len(SUBJECT_TEMPLATES) >= 15
+    assert "governance/email/vote_receipt" in SUBJECT_TEMPLATES
+
+
+@pytest.mark.parametrize("template", SUBJECT_TEMPLATES)
+def test_every_subject_says_once_where_the_mail_comes_from(template: str) -> None:
+    """As allauth's do: "[The Librery] ", written by `mail_render` alone (some
+    templates used to write it themselves, others not at all)."""
+    with translation.override("fr"):
+        subject, _ = mail_render(template=template, context={"amount_cents": 100}, links={})
+    assert subject.startswith("[The Librery] ")
+    assert subject.count("The Librery") == 1
+
+
+@pytest.mark.django_db
+def test_a_vote_receipt_names_the_ballot_and_says_what_the_receipt_is_for(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    french = UserFactory.create(language="fr")
+    receipt = "d699d48fb41880cc6a39a183cf8964d37482640f760831dfd4804c2cea28bbc7"
+    with mail_tasks(), django_capture_on_commit_callbacks(execute=True):
+        mail_enqueue(
+            template="governance/email/vote_receipt",
+            recipients=[french.pk],
+            context={"title": "Adopt the charter", "receipt": receipt},
+            links={"url": ("governance:ballot", [12])},
+        )
+    (message,) = mail.outbox
+    assert message.subject == "[The Librery] Reçu de votre vote : Adopt the charter"
+    assert message.body.startswith(
+        f"Votre vote sur «\u00a0Adopt the charter\u00a0» est enregistré. Son reçu :\n{receipt}\n\n"
+        "Vous pouvez voter à nouveau jusqu\u2019à la clôture du scrutin"
+    )
+    assert "le paquet publié donne chaque vote avec son sel" in message.body
+    assert "\nhttp://127.0.0.1:8000/governance/portal/ballots/12/\n" in message.body

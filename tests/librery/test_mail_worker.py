@@ -50,7 +50,8 @@ def test_a_real_worker_sends_the_mail_in_the_reader_s_language(tmp_path: Path) -
             time.sleep(0.2)
         text = output.read_text()
         assert worker.poll() is None, text
-        assert "Subject: Ballot open: Adopt the charter" in text, text
+        assert "Subject: [The Librery] Ballot open: Adopt the charter" in text, text
         assert f"To: {reader.email}" in text
-        assert "A ballot is open until March 5, 2026, 2 p.m. (Paris time)." in text
+        # The worker's output is logged as JSON: the quotes around the title are escaped there.
+        assert "is open until March 5, 2026, 2 p.m. (Paris time)." in text
         assert f"Vote here: {expected}" in text
