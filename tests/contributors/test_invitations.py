@@ -112,6 +112,10 @@ def test_the_invitee_accepts_then_acts_for_the_organisation(
         contributor, organisation, outsider_user.email.upper(), django_capture_on_commit_callbacks
     )
     assert "Assoc" in body
+    # The deadline is a time of day: it says whose (in the invitee's French).
+    deadline = r"L.invitation est valable jusqu.au \d+ \w+ \d{4} \d+:\d+ \(heure de Paris\)\."
+    assert re.search(deadline, body), body
+    assert "<title>People acting for Assoc · The Librery</title>" in _response.text
     token = _token(body)
     invitation = MembershipInvitation.objects.get()
     assert invitation.email == outsider_user.email
