@@ -21,6 +21,7 @@ register_converter(MonthConverter, "month")
 app_name = "allocation"
 urlpatterns = [
     path("", views.transparency_page, name="transparency"),
+    path("open-data/", views.open_data, name="open_data"),
     path("receipts/<int:pk>/", views.receipt_trace, name="receipt"),
     path(
         "statements/<int:pk>/<int:year>-<str:language>.pdf",

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET
 
@@ -21,7 +22,9 @@ from allocation.statement_pdf import statement_pdf
 from contributors.selectors import contributors_of, public_contributors
 from funds.charts import funds_chart
 from funds.selectors import receipts_of
+from governance.selectors import released_decisions
 from librery.pagecache import public_cached
+from librery.publication import verify_script
 
 CSV_COLUMNS = ["stage", "destination", "project_id", "project", "exact", "cents", "remainder_rank"]
 
@@ -82,6 +85,32 @@ def transparency_page(request: HttpRequest) -> HttpResponse:
             ),
             "contributors": contributors.get_page(request.GET.get("contributors")),
             "depended_upon": transparency.depended_upon_least_funded(),
+        },
+    )
+
+
+@public_cached
+@require_GET
+def open_data(request: HttpRequest) -> HttpResponse:
+    """What the fund publishes, how to check it with verify.py, and the API: the
+    commands name this site's latest run and decision, so they can be pasted."""
+    run = selectors.computed_runs().only("period").first()
+    decision = released_decisions().only("pk").first()
+
+    def address(name: str, *args: Any) -> str:
+        return request.build_absolute_uri(reverse(name, args=args))
+
+    script = verify_script()
+    return render(
+        request,
+        "allocation/open_data.html",
+        {
+            "verify_sha256": script.sha256,
+            "verify_bytes": len(script.content),
+            "run_json_url": address("allocation:run_json", run.period) if run else "",
+            "decision_url": address("governance:decision", decision.pk) if decision else "",
+            "log_url": address("publication_log"),
+            "api_url": request.build_absolute_uri("/api/v1/"),
         },
     )
 

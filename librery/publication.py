@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -47,3 +50,18 @@ def public_path(url_name: str, *args: Any) -> str:
     reader), as the log records it: ``public_path("allocation:run_json", "2026-03")``."""
     with translation.override(settings.LANGUAGE_CODE):
         return reverse(url_name, args=args)
+
+
+@dataclass(frozen=True)
+class VerifyScript:
+    """verify.py, the repository's own checker, as the site serves it."""
+
+    content: bytes
+    sha256: str
+
+
+@cache
+def verify_script() -> VerifyScript:
+    """Read once: the file cannot change while the process runs."""
+    content = (Path(settings.BASE_DIR) / "verify.py").read_bytes()
+    return VerifyScript(content=content, sha256=hashlib.sha256(content).hexdigest())

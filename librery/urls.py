@@ -33,6 +33,7 @@ urlpatterns += i18n_patterns(
     path("projects/", include("projects.urls")),
     path("governance/", include("governance.urls")),
     path("transparency/log.json", views.publication_log, name="publication_log"),
+    path("transparency/verify.py", views.verify_script_file, name="verify_script"),
     path("transparency/", include("allocation.urls")),
     path("staff/disbursement/", include("allocation.staff.urls")),
     path("admin/", admin.site.urls),

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 from librery import selectors
 from librery.numbers import whole_number
 from librery.pagecache import public_cached
-from librery.publication import GENESIS_HASH
+from librery.publication import GENESIS_HASH, verify_script
 from projects.selectors import home_figures
 
 
@@ -74,6 +74,18 @@ def publication_log(request: HttpRequest) -> HttpResponse:
         json.dumps(body, sort_keys=True, indent=2, ensure_ascii=False) + "\n",
         content_type="application/json",
     )
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_GET
+def verify_script_file(request: HttpRequest) -> HttpResponse:
+    """verify.py, which the public pages tell visitors to run: the same file
+    as the repository's, so anyone can check the platform's documents without
+    trusting (or cloning) the platform."""
+    script = verify_script()
+    response = HttpResponse(script.content, content_type="text/x-python; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="verify.py"'
     response["Access-Control-Allow-Origin"] = "*"
     return response
 

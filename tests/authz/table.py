@@ -217,6 +217,9 @@ TABLE: dict[str, Route] = {
     "allocation:transparency": Route(get=public()),
     # The publication log (hash-chained): public open data, like the runs it lists.
     "publication_log": Route(get=public()),
+    # What is published, how to check it, the API; and the checker itself.
+    "allocation:open_data": Route(get=public()),
+    "verify_script": Route(get=public()),
     "api-allocation-runs": Route(get=public()),
     # A computed month's run and its open data are public.
     "allocation:receipt": Route(

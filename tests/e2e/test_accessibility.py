@@ -130,6 +130,7 @@ def _public_visits() -> Iterator[Visit]:
     yield Visit("project", f"/projects/{project.slug}/")
     yield Visit("transparency", "/transparency/")
     yield Visit("run", f"/transparency/runs/{run.period}/")
+    yield Visit("open data", "/transparency/open-data/")
     if receipt is not None:
         yield Visit("receipt trace", f"/transparency/receipts/{receipt.pk}/")
     yield Visit("governance", "/governance/")
@@ -198,6 +199,7 @@ def _governance_and_staff_visits() -> Iterator[Visit]:
     yield Visit("my contributions 390", "/contribute/mine/", demo.CONTRIBUTOR.email, width=390)
     yield Visit("round ballot 390", f"/governance/portal/ballots/{round_.pk}/", seat, width=390)
     yield Visit("register 390", "/governance/register/", width=390)
+    yield Visit("open data 390", "/transparency/open-data/", width=390)
 
 
 class Audit:
