@@ -128,6 +128,8 @@ def test_in_french_with_nothing_published_yet(anonymous: Client) -> None:
     assert "Aucune répartition mensuelle n’a encore été calculée." in page  # noqa: RUF001
     assert "Aucune décision n’a encore été publiée." in page  # noqa: RUF001
     assert "python3 verify.py log http://testserver/transparency/log.json" in page
+    size = f"{len((ROOT / 'verify.py').read_bytes()):,}".replace(",", "\u202f")
+    assert f"<dd>{size} octets</dd>" in page  # grouped the French way
     # Every page's footer leads here (it used to download the YAML schema).
     home = anonymous.get("/").text
     assert '<a href="/transparency/open-data/">Données ouvertes et API</a>' in home
