@@ -47,7 +47,7 @@ def _public_url(serializer: serializers.Serializer[Any], name: str, pk: int) -> 
 class DecisionSerializer(serializers.ModelSerializer[Ballot]):
     """A released decision in the register's list: its page, its bundle and the
     bundle's hash, so that a client can fetch the bundle and check it as
-    `recompute_ballot` does, and its detail's address (`api_url`), which gives
+    `verify.py ballot` does, and its detail's address (`api_url`), which gives
     the result. The list leaves the result out: a round's result names every
     project voted for, so a page of rounds would grow with the catalogue."""
 

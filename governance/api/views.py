@@ -110,7 +110,8 @@ class DecisionListAPIView(generics.ListAPIView[Ballot]):
 
 @extend_schema(responses={200: DecisionDetailSerializer, **errors(404)})
 class DecisionDetailAPIView(generics.RetrieveAPIView[Ballot]):
-    """One decision with its published bundle (recompute it with `recompute_ballot`)."""
+    """One decision with its published bundle (recompute it with `python3 verify.py ballot`
+    and the decision's page address; the site serves verify.py at /transparency/verify.py)."""
 
     serializer_class = DecisionDetailSerializer
     permission_classes = [AllowAny]
