@@ -116,6 +116,9 @@ def test_changing_the_display_name_renames_the_person_contributor(
     before = contributor_user.display_name
     page = contributor.get("/en/contribute/me/")
     assert 'action="/en/contribute/me/name/"' in page.text
+    # The card is "Your name"; its field says what the name is for (once, not twice).
+    assert '<h2 class="card__title">Your name</h2>' in page.text
+    assert page.text.count("Name shown publicly") == 1
     response = contributor.post("/en/contribute/me/name/", {"display_name": " Alice Martin "})
     assert response.status_code == 302
     assert response["Location"] == "/en/contribute/me/"
