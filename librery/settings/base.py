@@ -41,6 +41,7 @@ SITE_URL = (
 # The name the site gives itself in emails.
 SITE_NAME = env_str("SITE_NAME", "The Librery") or "The Librery"
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [SITE_URL])
+CSRF_FAILURE_VIEW = "librery.views.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
