@@ -572,7 +572,13 @@ def verify_log(
     return not problems, lines
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, version: tuple[int, ...] = sys.version_info[:2]) -> int:
+    if version < (3, 9):  # str.removesuffix; checked with 3.9 to 3.13
+        print(
+            f"verify.py needs Python 3.9 or newer; this is Python {version[0]}.{version[1]}.",
+            file=sys.stderr,
+        )
+        return 2
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("kind", choices=["allocation", "ballot", "log"])
     parser.add_argument("document", help="a file, or the document's public URL")

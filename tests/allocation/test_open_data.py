@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+import verify
 from allocation.services import allocation_run_claim, allocation_run_execute
 from funds.enums import PaymentEventSource
 from funds.services import payment_succeed
@@ -133,3 +134,10 @@ def test_in_french_with_nothing_published_yet(anonymous: Client) -> None:
     # Every page's footer leads here (it used to download the YAML schema).
     home = anonymous.get("/").text
     assert '<a href="/transparency/open-data/">Données ouvertes et API</a>' in home
+
+
+def test_an_older_python_is_told_which_it_needs(capsys: pytest.CaptureFixture[str]) -> None:
+    """A visitor's Python may be old: str.removesuffix came with 3.9, so 3.8
+    used to stop with an AttributeError halfway through a check."""
+    assert verify.main(["log", "http://127.0.0.1:1/log.json"], version=(3, 8, 18)) == 2
+    assert capsys.readouterr().err == "verify.py needs Python 3.9 or newer; this is Python 3.8.\n"
