@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from allocation.enums import RunStatus
 from allocation.errors import DisbursementError
 from allocation.models import AllocationRun, Approval, PayoutBatch
+from allocation.services.notices import report_approved_once_notify
 from allocation.services.reports import Report, disbursement_report, report_changes
 from librery.services import log_action
 from projects.models import Maintainership
@@ -210,6 +211,8 @@ def disbursement_approve(
             approval = _record(locked, actor, report, at)
             if len(valid) + 1 >= APPROVALS_NEEDED:
                 transaction.on_commit(partial(_enqueue_batch, locked.pk))
+            else:
+                report_approved_once_notify(run=locked, approver=actor)
     if problem is not None:
         refused(reason=problem[0], message=problem[1], sha256=content_sha256)
     return approval

@@ -40,6 +40,7 @@ from allocation.enums import MONTH_REGEX, DestinationStage, RunStage, RunStatus
 from allocation.errors import AllocationError
 from allocation.models import AllocationRun, RunDestination
 from allocation.selectors import conservation_problem
+from allocation.services.notices import report_ready_notify
 from allocation.services.sums import ReceiptSums, receipt_sums, take_receipts
 from funds import selectors as fund_selectors
 from funds import services as fund_services
@@ -412,6 +413,7 @@ def allocation_run_execute(*, run: AllocationRun, at: datetime | None = None) ->
                 "sha256": locked.document_sha256,
             },
         )
+        report_ready_notify(run=locked)
         publication_append(
             kind=PublicationKind.ALLOCATION_RUN,
             reference=locked.period,

@@ -377,7 +377,9 @@ def test_every_subject_says_once_where_the_mail_comes_from(template: str) -> Non
     """As allauth's do: "[The Librery] ", written by `mail_render` alone (some
     templates used to write it themselves, others not at all)."""
     with translation.override("fr"):
-        subject, _ = mail_render(template=template, context={"amount_cents": 100}, links={})
+        # The amounts a body shows (the subject alone is checked).
+        amounts = {"amount_cents": 100, "net_cents": 100, "receipts": 1}
+        subject, _ = mail_render(template=template, context=amounts, links={})
     assert subject.startswith("[The Librery] ")
     assert subject.count("The Librery") == 1
 

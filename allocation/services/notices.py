@@ -1,0 +1,57 @@
+"""Mail to the administrators who approve disbursements: a computed month's
+report awaits their two approvals, and once one of them approved it, the
+others are told a second one is needed. Sent after the commit, in each
+reader's language (`librery.mail`)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from allauth.mfa.models import Authenticator
+
+from allocation.models import AllocationRun
+from funds.selectors import FUND_TIME_ZONE
+from librery.mail import mail_enqueue
+
+
+def _approvers(*, excluding: int | None = None) -> list[int]:
+    """Active administrators with two-factor authentication: those who may approve."""
+    ids = (
+        Authenticator.objects.filter(
+            type=Authenticator.Type.TOTP, user__is_staff=True, user__is_active=True
+        )
+        .exclude(user_id=excluding)
+        .order_by("user_id")
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+    return list(ids)
+
+
+def _month(run: AllocationRun) -> date:
+    return run.period_start_at.astimezone(FUND_TIME_ZONE).date()
+
+
+def report_ready_notify(*, run: AllocationRun) -> None:
+    """The run is computed: its disbursement report awaits two approvals."""
+    mail_enqueue(
+        template="allocation/email/report_ready",
+        recipients=_approvers(),
+        context={
+            "period_date": _month(run),
+            "net_cents": run.net_cents,
+            "receipts": run.receipts_count,
+        },
+        links={"url": ("disbursement:report", [run.period])},
+    )
+
+
+def report_approved_once_notify(*, run: AllocationRun, approver: Any) -> None:
+    """One approval is in: the other administrators are asked for the second."""
+    mail_enqueue(
+        template="allocation/email/report_second_approval",
+        recipients=_approvers(excluding=approver.pk),
+        context={"period_date": _month(run), "who": str(approver)},
+        links={"url": ("disbursement:report", [run.period])},
+    )
