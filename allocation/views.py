@@ -110,7 +110,6 @@ def open_data(request: HttpRequest) -> HttpResponse:
             "run_json_url": address("allocation:run_json", run.period) if run else "",
             "decision_url": address("governance:decision", decision.pk) if decision else "",
             "log_url": address("publication_log"),
-            "api_url": request.build_absolute_uri("/api/v1/"),
         },
     )
 

@@ -97,8 +97,15 @@ def _cacheable_response(response: Any) -> bool:
 
 
 def page_key(request: HttpRequest) -> str:
-    """The key of a page, whatever the version of the public data."""
-    parts = [request.get_full_path(), request.META.get("HTTP_ACCEPT", ""), request.method or ""]
+    """The key of a page, whatever the version of the public data. The scheme
+    and host are part of it: pages and API lists write absolute addresses."""
+    parts = [
+        request.scheme or "",
+        request.get_host(),
+        request.get_full_path(),
+        request.META.get("HTTP_ACCEPT", ""),
+        request.method or "",
+    ]
     if request.path_info.startswith(NEGOTIATED_LANGUAGE_PREFIXES):
         parts += [
             request.META.get("HTTP_ACCEPT_LANGUAGE", ""),

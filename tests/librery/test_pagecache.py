@@ -209,3 +209,15 @@ def test_the_cache_is_off_at_zero_seconds(client: Client, settings: Any) -> None
     client.get(url)
     ProjectFactory.create(name="No cache")
     assert "No cache" in client.get(url).content.decode()
+
+
+def test_each_host_gets_the_addresses_it_was_asked_by(client: Client) -> None:
+    """A page that writes absolute addresses (the open data page's commands, the
+    API's links) is kept per host: one asked for as localhost used to be served
+    to a visitor of 127.0.0.1."""
+    local = client.get("/transparency/open-data/", HTTP_HOST="localhost")
+    loopback = client.get("/transparency/open-data/", HTTP_HOST="127.0.0.1")
+    assert "python3 verify.py log http://localhost/transparency/log.json" in local.text
+    assert "python3 verify.py log http://127.0.0.1/transparency/log.json" in loopback.text
+    again = client.get("/transparency/open-data/", HTTP_HOST="localhost")
+    assert again.content == local.content
