@@ -10,7 +10,6 @@ import re
 import subprocess
 import sys
 import urllib.request
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,17 +17,10 @@ import pytest
 from django.test import Client
 
 import verify
-from allocation.services import allocation_run_claim, allocation_run_execute
-from funds.enums import PaymentEventSource
-from funds.services import payment_succeed
-from projects.enums import ProjectStatus
-from tests.factories import ProjectFactory
-from tests.factories.contributors import EarmarkFactory, PledgeFactory
-from tests.factories.funds import PaymentFactory
+from tests.allocation.disbursement import computed_month
 
 pytestmark = [pytest.mark.integration]
 ROOT = Path(__file__).resolve().parents[2]
-AFTER_MARCH = datetime(2026, 4, 10, 12, 0, tzinfo=UTC)
 COMMAND = re.compile(
     r"<pre><code>python3 verify\.py (\w+) (\S+?)(?: --receipt [^<]+)?</code></pre>"
 )
@@ -36,22 +28,6 @@ API_ROW = re.compile(
     r'<tr><td>([A-Z, ]+)</td><td><code class="api-path">'
     r'(?:<a href="[^"]+">)?([^<]+)(?:</a>)?</code>'
 )
-
-
-def _march_run() -> None:
-    project = ProjectFactory.create(name="Alpha Commons", status=ProjectStatus.ADMITTED)
-    pledge = PledgeFactory.create(amount_cents=2_000)
-    EarmarkFactory.create(pledge=pledge, project=project, share_bp=2500)
-    payment_succeed(
-        payment=PaymentFactory.create(pledge=pledge),
-        gross_cents=2_000,
-        processor_fee_cents=0,
-        received_at=datetime(2026, 3, 3, 8, 0, tzinfo=UTC),
-        source=PaymentEventSource.STRIPE_WEBHOOK,
-    )
-    allocation_run_execute(
-        run=allocation_run_claim(period="2026-03", at=AFTER_MARCH), at=AFTER_MARCH
-    )
 
 
 def _get(url: str) -> bytes:
@@ -63,7 +39,7 @@ def _get(url: str) -> bytes:
 def test_the_commands_on_the_page_run_as_pasted_with_the_verify_py_it_serves(
     live_server: Any, tmp_path: Path
 ) -> None:
-    _march_run()
+    computed_month()  # March 2026, the suite's computed month
     page = _get(f"{live_server.url}/en/transparency/open-data/").decode()
     script = _get(f"{live_server.url}/transparency/verify.py")
     # The repository's own file, and the hash the page shows is its hash.
