@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from tests.factories import TEST_PASSWORD
@@ -10,6 +12,21 @@ from tests.totp import totp_code
 # How long a page's actions and `expect` wait: a loaded 2-core machine (the
 # suite's other worker beside) answered a POST after Playwright's own 5 s.
 TIMEOUT_MS = 15_000
+
+
+def browser_state(page: Any, directory: Path) -> str:
+    """What a page shows when a journey fails there: its address, title and
+    error notices, with a full-page screenshot saved in `directory`."""
+    lines = [f"browser at {page.url}", f"title: {page.title()}"]
+    notices = page.locator(".notice--error, .errorlist, [role=alert]").all_inner_texts()
+    lines.extend(f"error shown: {' '.join(text.split())}" for text in notices if text.strip())
+    directory.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(
+        dir=directory, prefix="failed-", suffix=".png", delete=False
+    ) as shot:
+        page.screenshot(path=shot.name, full_page=True)
+    lines.append(f"screenshot: {shot.name}")
+    return "\n".join(lines)
 
 
 def log_in(page: Any, email: str, password: str = TEST_PASSWORD) -> None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -18,7 +19,7 @@ from governance import services as governance_services
 from governance.enums import CollegeCode
 from governance.models import Seat
 from tests import services
-from tests.browser import TIMEOUT_MS
+from tests.browser import TIMEOUT_MS, browser_state
 from tests.factories import ContributorFactory, MaintainershipFactory, UserFactory
 
 
@@ -186,15 +187,36 @@ def _playwright_browser() -> Iterator[Any]:
         browser.close()
 
 
+_CALL_FAILED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    if report.when == "call":
+        item.stash[_CALL_FAILED] = report.failed
+    return report
+
+
 @pytest.fixture
-def page(_playwright_browser: Any, live_server: Any) -> Iterator[Any]:
-    """A fresh Chromium page; `page.base_url` is the live server's address."""
+def page(
+    request: pytest.FixtureRequest, _playwright_browser: Any, live_server: Any
+) -> Iterator[Any]:
+    """A fresh Chromium page; `page.base_url` is the live server's address.
+    When the test fails, what the page showed is printed with the failure."""
     context = _playwright_browser.new_context(
         base_url=live_server.url, viewport={"width": 1280, "height": 900}, locale="fr-FR"
     )
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     yield page
+    if request.node.stash.get(_CALL_FAILED, False):
+        directory = Path(os.environ.get("LIBRERY_SCREENSHOTS", tempfile.gettempdir()))
+        try:
+            state = browser_state(page, directory)
+        except Exception as error:  # noqa: BLE001 -- the test's own failure matters more
+            state = f"the page could not be read: {error!r}"
+        print(state)  # noqa: T201
     context.close()
 
 

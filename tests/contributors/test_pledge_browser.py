@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from contributors.models import Pledge, User
-from tests.browser import fill_pledge_form, log_in
+from tests.browser import browser_state, fill_pledge_form, log_in
 from tests.factories import ProjectFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -42,3 +42,23 @@ def test_monthly_pledge_with_two_earmarks_and_live_preview(
     assert "Alpha Commons (30 %)" in row.inner_text()
     assert "Beta Commons (20 %)" in row.inner_text()
     assert "€50.00" in row.inner_text() or "50.00 €" in row.inner_text()
+
+
+def test_a_failed_journey_reports_what_the_page_showed(
+    page: Any, contributor_user: User, tmp_path: Path
+) -> None:
+    """`browser_state`, printed when a browser test fails: the address, the
+    title and the form's errors, and a screenshot."""
+    log_in(page, contributor_user.email)
+    fill_pledge_form(page, amount="50", shares=[])
+    page.get_by_label("Amount (euros)").fill("0")
+    page.get_by_role("button", name="Confirm my pledge").click()
+    page.wait_for_selector("main .errorlist")
+
+    lines = browser_state(page, tmp_path).splitlines()
+    assert lines[0].endswith("/en/contribute/pledge/")
+    assert lines[1].startswith("title: Pledge")
+    assert any(line.startswith("error shown: ") for line in lines[2:-1])
+    shot = Path(lines[-1].removeprefix("screenshot: "))
+    assert shot.parent == tmp_path
+    assert shot.read_bytes().startswith(b"\x89PNG")
