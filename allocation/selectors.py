@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from allauth.mfa.models import Authenticator
 from django.core.cache import cache
 from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, Lower
@@ -13,6 +14,7 @@ from django.shortcuts import get_object_or_404
 from allocation.enums import DestinationStage, RunStatus
 from allocation.models import AllocationRun
 from contributors.enums import Visibility
+from contributors.models import User
 from contributors.selectors import contributor_counts
 from funds.enums import AccountKind, JournalSource
 from funds.models import JournalLeg, Receipt
@@ -20,6 +22,13 @@ from librery.pagecache import public_version
 from projects.enums import ProjectStatus
 from projects.models import Project
 from projects.selectors import project_counts
+
+
+def approvers() -> QuerySet[User]:
+    """Those who may approve a disbursement report and pay by hand: active
+    administrators with two-factor authentication (TOTP) set up."""
+    totp = Authenticator.Type.TOTP
+    return User.objects.filter(is_active=True, is_staff=True, authenticator__type=totp).distinct()
 
 
 def transparency_figures() -> dict[str, int]:

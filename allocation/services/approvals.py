@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from allocation.enums import RunStatus
 from allocation.errors import DisbursementError
 from allocation.models import AllocationRun, Approval, PayoutBatch
+from allocation.selectors import approvers
 from allocation.services.notices import report_approved_once_notify
 from allocation.services.reports import Report, disbursement_report, report_changes
 from librery.services import log_action
@@ -34,12 +35,9 @@ APPROVALS_NEEDED = 2
 
 
 def is_approver(user: Any) -> bool:
-    """An active administrator with TOTP set up."""
+    """An active administrator with TOTP set up (`selectors.approvers`)."""
     return bool(
-        getattr(user, "is_authenticated", False)
-        and getattr(user, "is_active", False)
-        and getattr(user, "is_staff", False)
-        and Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+        getattr(user, "is_authenticated", False) and approvers().filter(pk=user.pk).exists()
     )
 
 

@@ -8,25 +8,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from allauth.mfa.models import Authenticator
-
 from allocation.models import AllocationRun
+from allocation.selectors import approvers
 from funds.selectors import FUND_TIME_ZONE
 from librery.mail import mail_enqueue
 
 
 def _approvers(*, excluding: int | None = None) -> list[int]:
-    """Active administrators with two-factor authentication: those who may approve."""
-    ids = (
-        Authenticator.objects.filter(
-            type=Authenticator.Type.TOTP, user__is_staff=True, user__is_active=True
-        )
-        .exclude(user_id=excluding)
-        .order_by("user_id")
-        .values_list("user_id", flat=True)
-        .distinct()
-    )
-    return list(ids)
+    """The ids of those who may approve (`selectors.approvers`), one apart."""
+    ids = approvers().order_by("pk").values_list("pk", flat=True)
+    return [pk for pk in ids if pk != excluding]
 
 
 def _month(run: AllocationRun) -> date:

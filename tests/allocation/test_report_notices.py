@@ -7,8 +7,11 @@ import re
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core import mail
 
+from allocation.selectors import approvers
+from allocation.services import is_approver
 from tests.allocation.disbursement import Admin, approve, computed_month, make_admin
 from tests.factories import UserFactory
 from tests.mail import mail_tasks
@@ -65,3 +68,22 @@ def test_after_the_first_approval_the_others_are_asked_for_the_second(
         "Ada Admin approved the disbursement report of March 2026. "
         "Another administrator must approve it before its payouts are made:\n"
     )
+
+
+def test_who_may_approve_is_one_rule_for_approving_and_for_the_mail() -> None:
+    ada, _bob = _approvers()
+    gone = make_admin("Gone Admin", "gone@example.org")
+    gone.user.is_active = False
+    gone.user.save(update_fields=["is_active"])
+    demoted = make_admin("Former Admin", "former@example.org")
+    demoted.user.is_staff = False
+    demoted.user.save(update_fields=["is_staff"])
+    no_totp = UserFactory.create(email="no-2fa@example.org", is_staff=True)
+
+    assert sorted(approvers().values_list("email", flat=True)) == [
+        "ada@example.org",
+        "bob@example.org",
+    ]
+    assert is_approver(ada.user)
+    assert not any(is_approver(user) for user in (gone.user, demoted.user, no_totp))
+    assert not is_approver(AnonymousUser())
