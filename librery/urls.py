@@ -4,7 +4,7 @@ from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView
 
@@ -39,6 +39,13 @@ urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     prefix_default_language=False,
+)
+urlpatterns.append(
+    re_path(
+        rf"^{settings.LANGUAGE_CODE}/(?P<rest>.*)\Z",
+        views.default_language_prefixed,
+        name="default_language_prefixed",
+    )
 )
 
 handler400 = views.error_400

@@ -2,7 +2,13 @@ from __future__ import annotations
 
 import json
 
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    JsonResponse,
+)
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
@@ -89,6 +95,18 @@ def verify_script_file(request: HttpRequest) -> HttpResponse:
     response["Content-Disposition"] = 'attachment; filename="verify.py"'
     response["Access-Control-Allow-Origin"] = "*"
     return response
+
+
+@require_GET
+def default_language_prefixed(request: HttpRequest, rest: str) -> HttpResponse:
+    """`/fr/…`: the default language's pages have no prefix, but a visitor or a
+    link may guess one; sent for good to the page without it (never elsewhere)."""
+    target = "/" + rest.lstrip("/\\")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts=None):
+        target = "/"
+    if query := request.META.get("QUERY_STRING", ""):
+        target += "?" + query
+    return HttpResponsePermanentRedirect(target)
 
 
 def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -119,6 +119,7 @@ TABLE: dict[str, Route] = {
     "healthz": Route(get=answers(OK, staff_without_totp=OK)),
     "set_language": Route(get=answers(REDIRECT, staff_without_totp=REDIRECT)),
     "api-schema": Route(get=public()),
+    "default_language_prefixed": Route(get=answers(Expect(301)), kwargs=lambda graph: {"rest": ""}),
     "stripe-webhook": Route(
         # Stripe is off in the test settings: the endpoint does not exist.
         get=answers(NOT_ALLOWED),
