@@ -52,11 +52,6 @@ def _portal_user(request: HttpRequest) -> Any:
 @require_GET
 def portal(request: HttpRequest) -> HttpResponse:
     user = _portal_user(request)
-    ballots = (
-        Ballot.objects.exclude(status=BallotStatus.DRAFT)
-        .defer(*selectors.BALLOT_HEAVY_COLUMNS)
-        .order_by("-closes_at", "-id")[:50]
-    )
     mandates = (
         selectors.mandates_in_force(on=timezone.localdate())
         .filter(holder=user)
@@ -67,7 +62,7 @@ def portal(request: HttpRequest) -> HttpResponse:
         request,
         "governance/portal.html",
         {
-            "ballots": ballots,
+            "ballots": selectors.portal_ballots(user=user),
             "mandates": mandates,
             "interests": Project.objects.filter(pk__in=recusals).only("name", "slug"),
             "interest_form": InterestForm(),

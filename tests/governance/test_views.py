@@ -259,8 +259,9 @@ def test_portal_and_round_page_queries_do_not_grow(
 ) -> None:
     ProjectFactory.create_batch(rows * 5, status=ProjectStatus.ADMITTED)
     ballots = [open_ballot(kind=BallotKind.ROUND, title=f"R{n}") for n in range(rows)]
-    # With the menu's portal link and the interest form's project names.
-    with django_assert_max_num_queries(10):
+    # With the menu's portal link, the interest form's project names, and the
+    # open ballots' electorates, proxies and votes (where the reader stands).
+    with django_assert_max_num_queries(13):
         seat_holder.get("/en/governance/portal/")
     with django_assert_max_num_queries(12):
         seat_holder.get(f"/en/governance/portal/ballots/{ballots[-1].pk}/")
