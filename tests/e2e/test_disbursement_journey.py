@@ -59,6 +59,11 @@ def _on_a_phone(narrow: Any, url: str, screenshot_dir: Path) -> None:
     narrow.goto("/funds/reconciliation/")
     assert tables_fit(narrow) > 5
     assert narrow.locator("#awaiting-requests td.cell--block").get_attribute("data-label")
+    # Each field of the form under a label one can read (not one for screen readers only).
+    for label in ("Montant reçu (euros)", "Reçu le", "Motif de l\u2019acceptation"):
+        box = narrow.locator("#awaiting-requests label", has_text=label).bounding_box()
+        assert box is not None, label
+        assert box["width"] > 50, label
     narrow.screenshot(path=str(screenshot_dir / "reconciliation-390.png"), full_page=True)
 
 
