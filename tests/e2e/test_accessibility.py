@@ -28,6 +28,7 @@ from allocation.models import AllocationRun
 from contributors.models import Pledge, User
 from demo import data as demo
 from funds.models import Receipt
+from funds.services import bank_statement_import
 from governance.enums import BallotKind, BallotStatus
 from governance.models import Ballot, Meeting
 from projects.enums import ProjectStatus
@@ -35,6 +36,8 @@ from projects.models import Project
 from tests.browser import SPILLING_OUT, TIMEOUT_MS
 from tests.factories.contributors import PledgeFactory
 from tests.funds.conftest import _localstripe_server, localstripe  # noqa: F401 -- fixtures
+from tests.funds.statements import for_fund
+from tests.paths import DATA
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -43,6 +46,8 @@ FAILING_IMPACTS = {"critical", "serious"}
 # Failing at any impact: content outside every landmark (the demo banner was).
 ALWAYS_FAILING_RULES = {"region"}
 MIN_PAGES = 20
+# A real statement (anonymised) whose one credit names no payment request: unmatched.
+STATEMENT = DATA / "sepa" / "camt053-real-anonymised-small__Subite-eu__camt-to-coda.xml"
 
 
 @dataclass(frozen=True)
@@ -193,6 +198,12 @@ def _governance_and_staff_visits() -> Iterator[Visit]:
     yield Visit("disbursement", "/staff/disbursement/", admin)
     yield Visit("disbursement report", f"/staff/disbursement/{run.period}/", admin)
     yield Visit("reconciliation", "/funds/reconciliation/", admin, shot=True)
+    (statement,) = bank_statement_import(
+        content=for_fund(STATEMENT.read_bytes()),
+        filename="statement.xml",
+        actor=User.objects.get(email=admin),
+    ).statements
+    yield Visit("bank statement", f"/funds/reconciliation/statements/{statement.pk}/", admin)
     yield Visit("admin index", "/admin/", admin)
     # At 390 px: pages with the most to fold away.
     yield Visit("home 390", "/", width=390, shot=True)
