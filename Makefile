@@ -63,7 +63,7 @@ test:
 # Regenerate the French catalogue after changing strings (needs GNU gettext).
 messages: install-dev
 	$(BIN)/python manage.py makemessages --locale fr --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --no-obsolete
-	$(BIN)/python manage.py compilemessages --locale fr --ignore '.venv/*'
+	$(BIN)/python manage.py compilemessages --locale fr --locale en --ignore '.venv/*'
 
 clean:
 	rm -rf $(VENV) var/static .mypy_cache .ruff_cache .pytest_cache

@@ -34,7 +34,7 @@ def log_in(page: Any, email: str, password: str = TEST_PASSWORD) -> None:
     page.goto("/en/accounts/login/")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/en/")
 
 

@@ -26,10 +26,10 @@ def test_login_through_the_real_page(
     page: Any, contributor_user: User, screenshot_dir: Path
 ) -> None:
     page.goto("/en/accounts/login/")
-    assert page.locator("h1").inner_text() == "Sign In"
+    assert page.locator("h1").inner_text() == "Sign in"
     page.get_by_label("Email").fill(contributor_user.email)
     page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/en/")
     page.goto("/en/contribute/me/")
     heading = page.locator("h1")

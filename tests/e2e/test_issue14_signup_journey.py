@@ -56,7 +56,7 @@ def test_the_confirmation_link_in_another_browser_still_leads_to_the_pledge(
         tab.wait_for_url(lambda url: "/en/accounts/login/?next=" in url)
         tab.get_by_label("Email").fill("newcomer@example.org")
         tab.get_by_label("Password").fill(TEST_PASSWORD)
-        tab.get_by_role("button", name="Sign In").click()
+        tab.get_by_role("button", name="Sign in").click()
         tab.wait_for_url(f"**/en/contribute/pledge/?project={project.slug}")
         assert tab.locator("select[name=project_1]").input_value() == str(project.pk)
     finally:

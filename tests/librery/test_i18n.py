@@ -15,6 +15,7 @@ from tests import services
 ROOT = Path(__file__).resolve().parents[2]
 FR_PO = ROOT / "locale" / "fr" / "LC_MESSAGES" / "django.po"
 FR_MO = FR_PO.with_suffix(".mo")
+EN_PO = ROOT / "locale" / "en" / "LC_MESSAGES" / "django.po"
 
 
 @pytest.mark.django_db
@@ -75,13 +76,44 @@ def test_french_catalogue_is_complete() -> None:
     assert len(catalogue.translated_entries()) > 100
 
 
-def test_committed_mo_matches_the_po() -> None:
+@pytest.mark.parametrize("po_path", [FR_PO, EN_PO], ids=["fr", "en"])
+def test_committed_mo_matches_the_po(po_path: Path) -> None:
     po = {
         (e.msgctxt, e.msgid): (e.msgstr, e.msgstr_plural)
-        for e in polib.pofile(str(FR_PO)).translated_entries()
+        for e in polib.pofile(str(po_path)).translated_entries()
     }
-    mo = {(e.msgctxt, e.msgid): (e.msgstr, e.msgstr_plural) for e in polib.mofile(str(FR_MO))}
+    mo_path = po_path.with_suffix(".mo")
+    mo = {(e.msgctxt, e.msgid): (e.msgstr, e.msgstr_plural) for e in polib.mofile(str(mo_path))}
     assert {k: v for k, v in mo.items() if k[1]} == po
+
+
+def _words(text: str) -> list[str]:
+    return text.lower().replace("-", " ").split()
+
+
+def test_english_overrides_are_allauth_s_titles_in_sentence_case() -> None:
+    """locale/en rewrites allauth's Title Case: each msgid is still one of
+    allauth's (an upgrade that renamed it would leave the old case back), and
+    its English keeps the words, only their case changes."""
+    import allauth  # noqa: PLC0415 -- only to find its catalogue
+
+    allauth_po = Path(allauth.__file__).parent / "locale" / "fr" / "LC_MESSAGES" / "django.po"
+    theirs = {(e.msgctxt, e.msgid) for e in polib.pofile(str(allauth_po)) if not e.obsolete}
+    overrides = polib.pofile(str(EN_PO)).translated_entries()
+    assert len(overrides) > 30
+    for entry in overrides:
+        assert (entry.msgctxt, entry.msgid) in theirs, entry.msgid
+        assert _words(entry.msgstr) == _words(entry.msgid), entry.msgid
+        assert entry.msgstr != entry.msgid, entry.msgid
+
+
+def test_english_account_pages_speak_in_sentence_case(anonymous: Client) -> None:
+    page = anonymous.get("/en/accounts/login/").text
+    assert "Sign in" in page
+    assert "Sign In" not in page
+    assert "Remember me" in page
+    french = anonymous.get("/accounts/login/").text
+    assert "Connexion" in french
 
 
 def test_every_string_of_the_code_is_in_the_catalogue(tmp_path: Path) -> None:

@@ -53,7 +53,7 @@ def test_a_person_claims_an_unclaimed_project_through_an_administrators_review(
     page.wait_for_url(re.compile(r"/en/accounts/login/\?next="))
     page.get_by_label("Email").fill(outsider_user.email)
     page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/en/projects/gaspard/claim/")
     assert page.locator("#claim-token").inner_text().startswith("librery-claim-")
     assert page.get_by_role("heading", name="3. Ask an administrator to review your claim")
