@@ -76,7 +76,7 @@ def test_the_portal_shows_it_in_the_reader_s_language(
     assert cell.format("success", "Vote recorded") in english
     assert cell.format("warning", "To vote") in english
     french = seat_holder.get("/governance/portal/").text
-    assert '<th scope="col">Votre vote</th>' in french
+    assert '<th scope="col" class="nowrap">Votre vote</th>' in french
     assert '<span class="badge badge--warning">À voter</span>' in french
     assert '<span class="badge badge--success">Vote enregistré</span>' in french
 
