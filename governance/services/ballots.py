@@ -352,7 +352,7 @@ def _apply_project_effect(ballot: Ballot, actor: Any, reference: str) -> None:
         else project_services.project_suspend
     )
     try:
-        change(project=project, actor=actor, reference=reference)
+        change(project=project, actor=actor, reference=reference, ballot=ballot.pk)
     except project_services.ProjectTransitionError as exc:
         raise GovernanceError(
             _("The project %(project)s cannot take this status now: %(reason)s")

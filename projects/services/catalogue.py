@@ -48,10 +48,12 @@ class ProjectTransitionError(ProjectsError):
 
 
 def project_transition(
-    *, project: Project, to_status: str, actor: object, reference: str
+    *, project: Project, to_status: str, actor: object, reference: str, ballot: int | None = None
 ) -> Project:
     """Move a project to `to_status` (no-op when it is already there), keeping the
-    decision's reference, who recorded it and when in the audit trail."""
+    decision's reference, who recorded it and when in the audit trail; `ballot`,
+    when the governance portal's vote decided it, lets the project page link
+    to that decision."""
     reference = reference.strip()
     if not reference:
         raise ProjectTransitionError(_("A decision reference is required."))
@@ -62,7 +64,12 @@ def project_transition(
         transitions=PROJECT_TRANSITIONS,
         action=f"projects.project.{event}",
         actor=actor,
-        data=lambda _locked, previous: {"reference": reference, "from": previous, "to": to_status},
+        data=lambda _locked, previous: {
+            "reference": reference,
+            "from": previous,
+            "to": to_status,
+            **({"ballot": ballot} if ballot is not None else {}),
+        },
         error_cls=ProjectTransitionError,
         message=lambda locked, to: _("A %(current)s project cannot become %(target)s.")
         % {"current": ProjectStatus(locked.status).label, "target": ProjectStatus(to).label},
@@ -72,18 +79,31 @@ def project_transition(
     return locked
 
 
-def project_admit(*, project: Project, actor: object, reference: str) -> Project:
-    """Admit a project by a governance decision (`reference` names it; until the
-    governance portal exists an administrator records it in the admin)."""
+def project_admit(
+    *, project: Project, actor: object, reference: str, ballot: int | None = None
+) -> Project:
+    """Admit a project by a governance decision (`reference` names it: the
+    portal's decision number, with its `ballot`, or one an administrator
+    records in the admin for a decision taken elsewhere)."""
     return project_transition(
-        project=project, to_status=ProjectStatus.ADMITTED, actor=actor, reference=reference
+        project=project,
+        to_status=ProjectStatus.ADMITTED,
+        actor=actor,
+        reference=reference,
+        ballot=ballot,
     )
 
 
-def project_suspend(*, project: Project, actor: object, reference: str) -> Project:
+def project_suspend(
+    *, project: Project, actor: object, reference: str, ballot: int | None = None
+) -> Project:
     """Suspend an admitted project by a governance decision; it stops being fundable."""
     return project_transition(
-        project=project, to_status=ProjectStatus.SUSPENDED, actor=actor, reference=reference
+        project=project,
+        to_status=ProjectStatus.SUSPENDED,
+        actor=actor,
+        reference=reference,
+        ballot=ballot,
     )
 
 
