@@ -19,6 +19,7 @@ admin_site.install()
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("healthz", views.healthz, name="healthz"),
+    path("robots.txt", views.robots_txt, name="robots_txt"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("librery.api_router")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

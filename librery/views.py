@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.http import (
     Http404,
     HttpRequest,
@@ -10,6 +11,8 @@ from django.http import (
     JsonResponse,
 )
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -25,6 +28,26 @@ from projects.selectors import home_figures
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html", home_figures())
+
+
+@require_GET
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    """What crawlers leave alone: the account pages (whose `?next=` addresses
+    have no end), the admin, the API (for programs, with its own rate limits),
+    the webhook and the language switch. Pages behind a sign-in send crawlers
+    to the account pages, so they stop there."""
+    disallowed = []
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            disallowed += [
+                reverse("account_login").removesuffix("login/"),
+                reverse("admin:index"),
+            ]
+    disallowed += ["/api/", "/webhooks/", "/i18n/"]
+    lines = ["User-agent: *", *(f"Disallow: {path}" for path in disallowed), ""]
+    response = HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 @never_cache

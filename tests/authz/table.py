@@ -117,6 +117,7 @@ API_STAFF = only("administrator", others=FORBIDDEN, anonymous=FORBIDDEN)
 TABLE: dict[str, Route] = {
     # --- Outside the language prefix ---------------------------------------------
     "healthz": Route(get=answers(OK, staff_without_totp=OK)),
+    "robots_txt": Route(get=public()),
     "set_language": Route(get=answers(REDIRECT, staff_without_totp=REDIRECT)),
     "api-schema": Route(get=public()),
     "default_language_prefixed": Route(get=answers(Expect(301)), kwargs=lambda graph: {"rest": ""}),
