@@ -7,15 +7,13 @@ from collections.abc import Callable
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from contributors.models import User
-from governance import services
 from governance.models import Ballot
 from projects import services as project_services
 from projects.enums import ProjectStatus
 from tests.factories import ProjectFactory
-from tests.governance.test_services import close_and_release
+from tests.governance.test_decision_numbers import adopted
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
@@ -27,10 +25,9 @@ def test_the_project_page_links_to_the_decision_that_admitted_it(
     anonymous: Client,
 ) -> None:
     project = ProjectFactory.create(name="Inkscape")
-    ballot = open_ballot(effect="admit_project", effect_project=project)
-    for voter in [*board["commoners"][:2], *board["public"]]:
-        services.vote_cast(ballot=ballot, voter=voter, at=timezone.now(), choice="for")
-    released = close_and_release(ballot, staff)
+    released = adopted(
+        open_ballot, board, staff, "Admit Inkscape", effect="admit_project", effect_project=project
+    )
 
     english = anonymous.get(f"/en/projects/{project.slug}/").text
     link = f'<a href="/en/governance/register/{released.pk}/">{released.decision_number}</a>'

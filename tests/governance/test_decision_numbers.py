@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.apps import apps
@@ -21,9 +22,15 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
 
 def adopted(
-    open_ballot: Callable[..., Ballot], board: dict[str, list[User]], staff: User, title: str
+    open_ballot: Callable[..., Ballot],
+    board: dict[str, list[User]],
+    staff: User,
+    title: str,
+    **ballot_fields: Any,
 ) -> Ballot:
-    ballot = open_ballot(title=title)
+    """A ballot opened (with `ballot_fields`), carried by the board's majority,
+    closed and released."""
+    ballot = open_ballot(title=title, **ballot_fields)
     for voter in [*board["commoners"][:2], *board["public"]]:
         services.vote_cast(ballot=ballot, voter=voter, at=timezone.now(), choice="for")
     at = ballot.closes_at + timedelta(seconds=1)
